@@ -1,0 +1,1 @@
+"""Strongroom: a self-hostable, GDPR-native secure client portal."""

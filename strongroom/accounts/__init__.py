@@ -1,0 +1,1 @@
+"""Staff users, workspaces, memberships and roles."""

@@ -1,0 +1,66 @@
+"""Access helpers: every read of workspace data by a staff member goes through here.
+
+Anything outside the actor's workspaces answers 404, so ids of other workspaces' records never
+leak through a different error. A known record the actor's role may not change answers 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from strongroom.accounts.models import Membership, Role, User, Workspace
+
+M = TypeVar("M", bound=Model)
+
+MANAGERS = (Role.OWNER, Role.ADMIN)
+
+
+def _parse_id(value: Any) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except (ValueError, ValidationError):
+        raise Http404("No such record.") from None
+
+
+def membership_in(actor: User, workspace_id: Any) -> Membership:
+    """The actor's membership of the workspace, or 404."""
+    if not actor.is_authenticated or not actor.is_active:
+        raise Http404("No such workspace.")
+    found = (
+        Membership.objects.select_related("workspace")
+        .filter(user=actor, workspace_id=_parse_id(workspace_id))
+        .first()
+    )
+    if found is None:
+        raise Http404("No such workspace.")
+    return found
+
+
+def workspace_for(actor: User, workspace_id: Any) -> Workspace:
+    return membership_in(actor, workspace_id).workspace
+
+
+def require_role(actor: User, workspace_id: Any, roles: tuple[str, ...]) -> Membership:
+    """The actor's membership, 404 outside the workspace, 403 when the role is not enough."""
+    membership = membership_in(actor, workspace_id)
+    if membership.role not in roles:
+        raise PermissionDenied("Your role in this workspace does not allow this.")
+    return membership
+
+
+def get_in_workspace(queryset: QuerySet[M], actor: User, workspace_id: Any, pk: Any) -> M:
+    """One record of the workspace, only if the actor is a member: 404 for everything else."""
+    membership = membership_in(actor, workspace_id)
+    found = queryset.filter(workspace=membership.workspace, pk=_parse_id(pk)).first()
+    if found is None:
+        raise Http404("No such record.")
+    return found
+
+
+def visible_workspaces(actor: User) -> QuerySet[Workspace]:
+    return Workspace.objects.filter(memberships__user=actor).order_by("name")

@@ -1,0 +1,34 @@
+"""Sign-in by e-mail and password, with every success and failure in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from strongroom.accounts.models import User
+from strongroom.audit.actions import record_now
+from strongroom.audit.actors import ANONYMOUS
+
+
+class AuditedEmailBackend(ModelBackend):
+    def authenticate(  # type: ignore[override]
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
+        email: str | None = None, **kwargs: Any,
+    ) -> User | None:
+        email = email or username
+        if not email or password is None:
+            return None
+        ip = request.META.get("REMOTE_ADDR") if request is not None else None
+        user = super().authenticate(request, username=email, password=password)
+        if isinstance(user, User):
+            record_now(user, "login.succeeded", user, subject=user.subject_id, ip=ip)
+            return user
+        known = User.objects.with_email(email).first()
+        if known is not None:
+            record_now(ANONYMOUS, "login.failed", known, subject=known.subject_id, ip=ip,
+                       reason="wrong password or inactive account")
+        else:
+            record_now(ANONYMOUS, "login.failed", None, ip=ip, reason="unknown account")
+        return None

@@ -1,0 +1,156 @@
+"""Strongroom settings. Every value comes from an environment variable documented in README.md."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from strongroom.config import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    production_problems,
+    refuse_unsafe_production,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+STRONGROOM_ENV = env_choice("STRONGROOM_ENV", ("development", "production"), "development")
+PRODUCTION = STRONGROOM_ENV == "production"
+
+DATA_DIR = env_path("STRONGROOM_DATA_DIR", BASE_DIR / "var" / "data")
+KEY_DIR = env_path("STRONGROOM_KEY_DIR", BASE_DIR / "var" / "keys")
+BLOB_DIR = DATA_DIR / "blobs"
+OUTBOX_DIR = DATA_DIR / "outbox"
+
+KEY_PROVIDER = env_choice("STRONGROOM_KEY_PROVIDER", ("file", "pkcs11"), "file")
+PKCS11_MODULE = env_str("STRONGROOM_PKCS11_MODULE")
+PKCS11_TOKEN_LABEL = env_str("STRONGROOM_PKCS11_TOKEN_LABEL", "strongroom")
+PKCS11_PIN = env_str("STRONGROOM_PKCS11_PIN")
+
+DEBUG = env_bool("STRONGROOM_DEBUG", False)
+ALLOWED_HOSTS = env_list("STRONGROOM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+
+_secret_key = env_str("STRONGROOM_SECRET_KEY")
+if PRODUCTION:
+    refuse_unsafe_production(
+        production_problems(
+            secret_key_given=bool(_secret_key),
+            debug=DEBUG,
+            data_dir=DATA_DIR,
+            key_dir=KEY_DIR,
+            key_provider=KEY_PROVIDER,
+            allowed_hosts=ALLOWED_HOSTS,
+        )
+    )
+# Outside production a random key per process is enough: nothing Strongroom stores depends on it
+# (sealed data is keyed by the master key), it only signs short-lived things such as sessions.
+SECRET_KEY = _secret_key or secrets.token_urlsafe(50)
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "strongroom.crypto",
+    "strongroom.accounts",
+    "strongroom.audit",
+    "strongroom.vault",
+    "strongroom.privacy",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "strongroom.audit.middleware.RequestContextMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "strongroom.urls"
+WSGI_APPLICATION = "strongroom.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "strongroom" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'strongroom.sqlite3'}",
+        conn_max_age=env_int("STRONGROOM_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["strongroom.accounts.backends.AuditedEmailBackend"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Uploads never touch the disk in plaintext: everything above this size is refused until the
+# sealing upload handler (collection) takes over; nothing is ever spooled to a temporary file.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+
+if env_str("STRONGROOM_SMTP_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env_str("STRONGROOM_SMTP_HOST"),
+                "port": env_int("STRONGROOM_SMTP_PORT", 587),
+                "username": env_str("STRONGROOM_SMTP_USER") or None,
+                "password": env_str("STRONGROOM_SMTP_PASSWORD") or None,
+                "use_tls": env_bool("STRONGROOM_SMTP_STARTTLS", True),
+                "timeout": 30,
+            },
+        }
+    }
+else:
+    # Embedded default: messages are written to the outbox folder for an operator to read.
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(OUTBOX_DIR)},
+        }
+    }
+DEFAULT_FROM_EMAIL = env_str("STRONGROOM_FROM_EMAIL", "Strongroom <no-reply@localhost>")
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("STRONGROOM_LOG_LEVEL", "INFO")},
+}

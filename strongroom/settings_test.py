@@ -1,0 +1,17 @@
+"""Settings for the test suite: the real settings, with data and keys in a fresh temporary folder.
+
+`DATABASE_URL` chooses the database as in production (unset: SQLite), so the same suite runs on both.
+"""
+
+import os
+import tempfile
+
+_root = tempfile.mkdtemp(prefix="strongroom-test-")
+os.environ.setdefault("STRONGROOM_DATA_DIR", os.path.join(_root, "data"))
+os.environ.setdefault("STRONGROOM_KEY_DIR", os.path.join(_root, "keys"))
+os.environ["STRONGROOM_ENV"] = "development"
+
+from strongroom.settings import *  # noqa: E402, F403
+from strongroom.settings import DATABASES  # noqa: E402
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
