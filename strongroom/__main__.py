@@ -16,14 +16,17 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--host", default=os.environ.get("STRONGROOM_HOST", "127.0.0.1"))
     parser.add_argument("--port", default=os.environ.get("STRONGROOM_PORT", "8000"))
     parser.add_argument("--workers", default=os.environ.get("STRONGROOM_WORKERS", "1"))
+    parser.add_argument("--threads", default=os.environ.get("STRONGROOM_THREADS", "8"))
     args = parser.parse_args(argv)
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("keys", "init")
     print(f"Strongroom is listening on http://{args.host}:{args.port}/", flush=True)
-    os.execv(sys.executable, [
+    os.execv(sys.executable, [  # noqa: S606 - replaces this process with the server
         sys.executable, "-m", "granian", "--interface", "wsgi", "--host", args.host,
-        "--port", str(args.port), "--workers", str(args.workers), "strongroom.wsgi:application",
+        "--port", str(args.port), "--workers", str(args.workers), "--no-ws",
+        "--blocking-threads", str(args.threads), "--backpressure", str(args.threads),
+        "strongroom.wsgi:application",
     ])
 
 

@@ -20,7 +20,8 @@ def env_str(name: str, default: str = "") -> str:
         try:
             return Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE points to {file_name}, which cannot be read: {exc}") from exc
+            message = f"{name}_FILE points to {file_name}, which cannot be read: {exc}"
+            raise ImproperlyConfigured(message) from exc
     return os.environ.get(name, default)
 
 

@@ -5,13 +5,15 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 _root = tempfile.mkdtemp(prefix="strongroom-test-")
-os.environ.setdefault("STRONGROOM_DATA_DIR", os.path.join(_root, "data"))
-os.environ.setdefault("STRONGROOM_KEY_DIR", os.path.join(_root, "keys"))
+os.environ.setdefault("STRONGROOM_DATA_DIR", str(Path(_root) / "data"))
+os.environ.setdefault("STRONGROOM_KEY_DIR", str(Path(_root) / "keys"))
 os.environ["STRONGROOM_ENV"] = "development"
 
 from strongroom.settings import *  # noqa: E402, F403
 from strongroom.settings import DATABASES  # noqa: E402
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -6,7 +6,7 @@ leak through a different error. A known record the actor's role may not change a
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,8 +14,6 @@ from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from strongroom.accounts.models import Membership, Role, User, Workspace
-
-M = TypeVar("M", bound=Model)
 
 MANAGERS = (Role.OWNER, Role.ADMIN)
 
@@ -53,7 +51,7 @@ def require_role(actor: User, workspace_id: Any, roles: tuple[str, ...]) -> Memb
     return membership
 
 
-def get_in_workspace(queryset: QuerySet[M], actor: User, workspace_id: Any, pk: Any) -> M:
+def get_in_workspace[M: Model](queryset: QuerySet[M], actor: User, workspace_id: Any, pk: Any) -> M:
     """One record of the workspace, only if the actor is a member: 404 for everything else."""
     membership = membership_in(actor, workspace_id)
     found = queryset.filter(workspace=membership.workspace, pk=_parse_id(pk)).first()

@@ -13,7 +13,7 @@ from strongroom.audit.actors import ANONYMOUS
 
 
 class AuditedEmailBackend(ModelBackend):
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
         email: str | None = None, **kwargs: Any,
     ) -> User | None:

@@ -41,13 +41,13 @@ class User(AbstractBaseUser):
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
     # Sign-in times are kept in the audit log, not on the user row.
-    last_login = None  # type: ignore[assignment]
+    last_login = None
 
     USERNAME_FIELD = "email_index"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     data_map = DataMap(
         subject="subject",

@@ -30,7 +30,7 @@ def _target(target: Any) -> tuple[str, str]:
 
 def _workspace_of(target: Any, workspace: Any) -> UUID | None:
     if workspace is not None:
-        return workspace if isinstance(workspace, UUID) else workspace.pk  # type: ignore[no-any-return]
+        return workspace if isinstance(workspace, UUID) else workspace.pk
     if isinstance(target, Model):
         if target._meta.label_lower == "accounts.workspace":
             return target.pk  # type: ignore[no-any-return]
@@ -40,12 +40,12 @@ def _workspace_of(target: Any, workspace: Any) -> UUID | None:
 
 def _check_extra(extra: dict[str, Any]) -> dict[str, Any]:
     """Extras are flat codes and ids: anything richer is where personal data would slip in."""
-    for key, value in extra.items():
+    clean = {k: (str(v) if isinstance(v, UUID) else v) for k, v in extra.items()}
+    for key, value in clean.items():
         if not isinstance(value, _SCALARS) and not (
             isinstance(value, list | tuple) and all(isinstance(v, _SCALARS) for v in value)
         ):
             raise TypeError(f"audit extra {key!r} must be a plain value or a list of them")
-    clean = {k: (str(v) if isinstance(v, UUID) else v) for k, v in extra.items()}
     if len(repr(clean)) > MAX_EXTRA_BYTES:
         raise ValueError("audit extras are limited to short codes and ids")
     return clean

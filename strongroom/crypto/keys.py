@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import transaction
@@ -18,6 +19,9 @@ from strongroom.crypto import primitives
 from strongroom.crypto.errors import DecryptionFailed, MasterKeyError, SubjectErased
 from strongroom.crypto.models import Keyring, SubjectKey
 from strongroom.crypto.providers import get_provider
+
+if TYPE_CHECKING:
+    from strongroom.accounts.models import Workspace
 
 _keyring_keys: dict[UUID, bytes] = {}
 _lock = threading.Lock()
@@ -64,7 +68,7 @@ def _current_master_key_id() -> str:
     return current
 
 
-def create_keyring(workspace: object | None = None) -> Keyring:
+def create_keyring(workspace: Workspace | None = None) -> Keyring:
     """A new keyring with a fresh random key, wrapped under the current master key."""
     key = primitives.random_key()
     master_id = _current_master_key_id()
@@ -111,9 +115,8 @@ def subject_key(subject: SubjectKey) -> bytes:
     if subject.wrapped_key is None:
         when = subject.destroyed_at.date().isoformat() if subject.destroyed_at else "an earlier date"
         raise SubjectErased(f"the personal data of {subject} was erased on {when} and cannot be read")
-    return primitives.unseal(
-        keyring_key(subject.keyring_id), bytes(subject.wrapped_key), _subject_aad(subject.id, subject.keyring_id)
-    )
+    aad = _subject_aad(subject.id, subject.keyring_id)
+    return primitives.unseal(keyring_key(subject.keyring_id), bytes(subject.wrapped_key), aad)
 
 
 def destroy_subject_key(subject: SubjectKey, actor: object, *, reason: str = "") -> None:
@@ -202,8 +205,9 @@ def verify_keyrings() -> list[str]:
     """Try every keyring with the master key it names; problems as sentences (for `keys status`)."""
     problems = []
     for keyring in Keyring.objects.exclude(wrapped_key=None):
+        wrapped = bytes(keyring.wrapped_key or b"")
         try:
-            get_provider().unwrap(keyring.master_key_id, bytes(keyring.wrapped_key), _keyring_aad(keyring.id))
+            get_provider().unwrap(keyring.master_key_id, wrapped, _keyring_aad(keyring.id))
         except (MasterKeyError, DecryptionFailed) as exc:
             problems.append(str(exc))
     return problems

@@ -83,9 +83,9 @@ class SubjectKey(models.Model):
         }
     )
 
+    def __str__(self) -> str:
+        return f"subject {self.id}"
+
     @property
     def is_destroyed(self) -> bool:
         return self.wrapped_key is None
-
-    def __str__(self) -> str:
-        return f"subject {self.id}"

@@ -56,7 +56,8 @@ class KeyProvider(Protocol):
 
 def new_key_id() -> str:
     """Sortable, readable master key ids: creation time plus randomness."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    now = datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%S") + f".{now.microsecond:06d}Z-" + secrets.token_hex(3)
 
 
 class FileKeyProvider:
@@ -72,7 +73,7 @@ class FileKeyProvider:
         return f"key files in {self.folder}"
 
     def _path(self, key_id: str) -> Path:
-        if not key_id or "/" in key_id or key_id.startswith("."):
+        if not key_id or "/" in key_id or key_id.startswith(".") or len(key_id) > 48:
             raise MasterKeyError(f"{key_id!r} is not a master key id")
         return self.folder / f"master-{key_id}.key"
 

@@ -209,10 +209,11 @@ def subject_of(instance: Model) -> Any:
 
 def rows_of_subject(subject: Any) -> dict[str, QuerySet[Any]]:
     """Every row holding personal data of `subject`, by model label: what export and erasure walk."""
-    return {
-        model._meta.label: model._default_manager.filter(**{declaration(model).subject: subject})  # type: ignore[union-attr]
-        for model in personal_models()
-    }
+    rows = {}
+    for model in personal_models():
+        path = declaration(model).subject  # type: ignore[union-attr]
+        rows[model._meta.label] = model._default_manager.filter(**{str(path): subject})
+    return rows
 
 
 def blobs_of_subject(subject: Any) -> QuerySet[Any]:

@@ -67,7 +67,8 @@ def do_store_blob(
 
 
 def _file_key(blob: Blob) -> bytes:
-    return primitives.unseal(keys.subject_key(blob.subject), bytes(blob.wrapped_file_key), _file_key_aad(blob))
+    subject_key = keys.subject_key(blob.subject)
+    return primitives.unseal(subject_key, bytes(blob.wrapped_file_key), _file_key_aad(blob))
 
 
 def read_blob(blob: Blob) -> Iterator[bytes]:

@@ -10,7 +10,9 @@ from strongroom.privacy.datamap import DataMap, LegalBasis, Personal, Purpose, R
 DOCUMENT_COLLECTION = Purpose(
     "document-collection", "Collecting, reviewing and keeping documents requested from clients"
 )
-DOCUMENT_RETENTION = Retention("the workspace's retention period for the request", counted_from="request closure")
+DOCUMENT_RETENTION = Retention(
+    "the workspace's retention period for the request", counted_from="request closure"
+)
 
 
 class Blob(models.Model):

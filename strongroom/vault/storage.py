@@ -53,7 +53,7 @@ class LocalBlobStorage:
         final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if final.exists():
             raise FileExistsError(f"blob {name} already exists")
-        os.replace(self._incoming(name), final)
+        self._incoming(name).replace(final)
 
     def discard(self, name: str) -> None:
         for path in (self._incoming(name), self._final(name)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -18,9 +19,10 @@ from strongroom.vault.models import Blob
 pytestmark = pytest.mark.django_db
 
 
-def stored_bytes(table: str, column: str, pk: object) -> bytes:
+def stored_bytes(table: str, column: str, pk: Any) -> bytes:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk.hex if connection.vendor == "sqlite" else pk])  # noqa: S608
+        value = pk.hex if connection.vendor == "sqlite" else pk
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [value])
         return bytes(cursor.fetchone()[0])
 
 
@@ -72,7 +74,8 @@ def test_json_and_date_values_round_trip(workspace: object) -> None:
     blob = Blob(subject=user.subject, storage_name="x" * 40, wrapped_file_key=b"k", size=1, sealed_size=1)
     blob.meta = {"name": "passport.pdf", "pages": [1, 2], "scan": {"dpi": 300}}
     blob.save()
-    assert Blob.objects.get(pk=blob.pk).meta == {"name": "passport.pdf", "pages": [1, 2], "scan": {"dpi": 300}}
+    expected = {"name": "passport.pdf", "pages": [1, 2], "scan": {"dpi": 300}}
+    assert Blob.objects.get(pk=blob.pk).meta == expected
 
     from strongroom.crypto.fields import EncryptedDateField
 
