@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,12 @@ def _master_key() -> Iterator[None]:
     yield
     get_provider.cache_clear()
     keys.forget_cached_keys()
+
+
+@pytest.fixture(autouse=True)
+def _blob_dir(settings: Any, tmp_path: Path) -> None:
+    """Each test has a blob store of its own: the database rolls back after a test, files do not."""
+    settings.BLOB_DIR = tmp_path / "blobs"
 
 
 def make_user(email: str, name: str = "") -> User:
