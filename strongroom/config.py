@@ -7,6 +7,7 @@ the path of a file holding the value (how container secrets are mounted).
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -111,3 +112,21 @@ def refuse_unsafe_production(problems: list[str]) -> None:
         raise ImproperlyConfigured(
             "Strongroom refuses to start in production mode: " + "; ".join(problems) + "."
         )
+
+
+def development_secret_key(key_dir: Path) -> str:
+    """The signing key of a development installation, created on first use (mode 0600)."""
+    path = key_dir / "django-secret-key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(50)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value + "\n")
+    return value

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import dj_database_url
 
 from strongroom.config import (
+    development_secret_key,
     env_bool,
     env_choice,
     env_int,
@@ -48,9 +48,9 @@ if PRODUCTION:
             allowed_hosts=ALLOWED_HOSTS,
         )
     )
-# Outside production a random key per process is enough: nothing Strongroom stores depends on it
-# (sealed data is keyed by the master key), it only signs short-lived things such as sessions.
-SECRET_KEY = _secret_key or secrets.token_urlsafe(50)
+# Outside production the signing key is made on first start and kept beside the master key, so
+# every worker process and every restart signs sessions alike. Sealed data never depends on it.
+SECRET_KEY = _secret_key or development_secret_key(KEY_DIR)
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

@@ -79,6 +79,11 @@ def do_add_member(workspace: Workspace, user: User, role: str, actor: Any) -> Me
         return _add_membership(workspace, user, role, actor)
 
 
+def _lock_workspace(workspace_id: Any) -> None:
+    """Serialise membership changes of one workspace, so two owners cannot demote each other at once."""
+    list(Workspace.objects.select_for_update().filter(pk=workspace_id).values_list("pk", flat=True))
+
+
 def _check_owner_remains(membership: Membership) -> None:
     others = Membership.objects.filter(workspace_id=membership.workspace_id, role=Role.OWNER)
     if membership.role == Role.OWNER and not others.exclude(pk=membership.pk).exists():
@@ -89,6 +94,7 @@ def do_change_role(membership: Membership, role: str, actor: Any) -> Membership:
     if role not in Role.values:
         raise ValidationError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
     with transaction.atomic():
+        _lock_workspace(membership.workspace_id)
         locked = Membership.objects.select_for_update().select_related("workspace").get(pk=membership.pk)
         _require_manager(locked.workspace, actor)
         _require_owner_for(role if role == Role.OWNER else locked.role, locked.workspace, actor)
@@ -103,6 +109,7 @@ def do_change_role(membership: Membership, role: str, actor: Any) -> Membership:
 
 def do_remove_member(membership: Membership, actor: Any) -> None:
     with transaction.atomic():
+        _lock_workspace(membership.workspace_id)
         locked = Membership.objects.select_for_update().select_related("workspace").get(pk=membership.pk)
         _require_manager(locked.workspace, actor)
         _require_owner_for(locked.role, locked.workspace, actor)

@@ -15,7 +15,8 @@ from strongroom.audit.context import current_ip
 from strongroom.audit.models import INSTALLATION_CHAIN, ChainHead, Event
 
 MAX_EXTRA_BYTES = 2048
-_SCALARS = (str, int, float, bool, type(None))
+# No floats: PostgreSQL's jsonb rewrites some of them (1e20, -0.0), which would break the hash.
+_SCALARS = (str, int, bool, type(None))
 
 
 def _target(target: Any) -> tuple[str, str]:

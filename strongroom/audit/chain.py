@@ -1,19 +1,25 @@
-"""The hash chain: how an event's hash is computed, and how a chain is verified."""
+"""The hash chain: how an event's hash is computed, and how a chain is verified.
+
+Each event's hash is an HMAC-SHA256, keyed by a key derived from the installation's keyring key,
+over the event's content and the previous event's hash. Without the master key, someone who can
+write to the database cannot rebuild a consistent chain after changing an event.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from strongroom.audit.models import ChainHead, Event
+from strongroom.crypto import keys
 
 GENESIS = "0" * 64
 
 
 def event_hash(event: Event) -> str:
-    """SHA-256 over every stored field of the event and the previous event's hash."""
+    """HMAC-SHA256 over every stored field of the event and the previous event's hash."""
     ip = bytes(event.ip_sealed).hex() if event.ip_sealed is not None else None
     content: dict[str, Any] = {
         "chain": event.chain, "seq": event.seq, "created_at": event.created_at.isoformat(),
@@ -24,7 +30,7 @@ def event_hash(event: Event) -> str:
         "extra": event.extra, "prev_hash": event.prev_hash,
     }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    return hmac.new(keys.audit_chain_key(), canonical.encode("ascii"), "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,10 @@ def verify_chain(chain: str) -> ChainReport:
     expected_seq, prev_hash, count = 1, GENESIS, 0
     for event in Event.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
         count += 1
+        if event.seq < expected_seq:
+            return ChainReport(chain, count, (
+                f"event {event.seq} (id {event.id}, {event.action}) was inserted: chain {chain} "
+                f"already has an event {event.seq}"))
         if event.seq != expected_seq:
             return ChainReport(chain, count, (
                 f"event {expected_seq} of chain {chain} is missing (removed): the next event found "
@@ -62,7 +72,12 @@ def verify_chain(chain: str) -> ChainReport:
         if head.seq > last_seq:
             return ChainReport(chain, count, (
                 f"events {last_seq + 1} to {head.seq} of chain {chain} were removed from its end"))
-        return ChainReport(chain, count, f"the head of chain {chain} does not match its last event")
+        if head.seq < last_seq:
+            return ChainReport(chain, count, (
+                f"events {head.seq + 1} to {last_seq} of chain {chain} were inserted after its "
+                "recorded end"))
+        return ChainReport(chain, count, (
+            f"event {last_seq} of chain {chain} was altered: it does not match the chain's recorded end"))
     return ChainReport(chain, count, None)
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from strongroom.accounts.models import Workspace
 
 _keyring_keys: dict[UUID, bytes] = {}
+_derived: dict[str, bytes] = {}
 _lock = threading.Lock()
 
 
@@ -39,6 +40,7 @@ def forget_cached_keys() -> None:
     """Drop every unwrapped key this process holds (after a key is destroyed, and in tests)."""
     with _lock:
         _keyring_keys.clear()
+        _derived.clear()
 
 
 def ensure_master_key() -> str:
@@ -56,7 +58,13 @@ def ensure_master_key() -> str:
             f"no master key found ({provider.describe()}) but the database holds workspace keys "
             "wrapped by one. Restore the master key from your key backup; a new key would not open them"
         )
-    return provider.create_master_key()
+    key_id = provider.create_master_key()
+    from strongroom.audit.actions import record
+    from strongroom.audit.actors import SYSTEM
+
+    with transaction.atomic():
+        record(SYSTEM, "key.master_created", None, master_key_id=key_id, first=True)
+    return key_id
 
 
 def _current_master_key_id() -> str:
@@ -84,6 +92,18 @@ def installation_keyring() -> Keyring:
     """The keyring of staff accounts, created on first use."""
     existing = Keyring.objects.filter(is_installation=True).first()
     return existing or create_keyring(None)
+
+
+def audit_chain_key() -> bytes:
+    """The key of the audit log's hash chains, derived from the installation's keyring key."""
+    with _lock:
+        cached = _derived.get("audit-chain")
+    if cached is not None:
+        return cached
+    key = primitives.derive_key(keyring_key(installation_keyring().id), "strongroom:audit-chain")
+    with _lock:
+        _derived["audit-chain"] = key
+    return key
 
 
 def keyring_key(keyring_id: UUID) -> bytes:

@@ -171,7 +171,7 @@ def test_known_answer() -> None:
 def split(data: bytes, sizes: list[int]) -> Iterator[bytes]:
     at, i = 0, 0
     while at < len(data):
-        step = sizes[i % len(sizes)] if sizes else len(data)
+        step = sizes[i % len(sizes)] if any(sizes) else len(data)
         yield data[at : at + step]
         at += step
         i += 1

@@ -17,7 +17,7 @@ from strongroom.crypto import keys
 
 def read_password(options: dict[str, Any]) -> str | None:
     if options.get("password_file"):
-        return Path(options["password_file"]).read_text(encoding="utf-8").rstrip("\n")
+        return Path(options["password_file"]).read_text(encoding="utf-8").rstrip("\r\n")
     if options.get("no_password"):
         return None
     if not sys.stdin.isatty():
