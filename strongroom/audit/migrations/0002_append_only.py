@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from strongroom.audit.migrations._vendor import run_by_vendor
+
 SQLITE_UP = [
     """CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only: UPDATE refused'); END""",
@@ -24,20 +26,12 @@ POSTGRES_DOWN = [
 ]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
 
     operations = [
         migrations.RunPython(
-            _run({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
-            _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
+            run_by_vendor({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
+            run_by_vendor({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
         )
     ]

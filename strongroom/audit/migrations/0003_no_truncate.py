@@ -3,6 +3,8 @@ events cut from the end of a chain."""
 
 from django.db import migrations
 
+from strongroom.audit.migrations._vendor import run_by_vendor
+
 SQLITE_UP = [
     """CREATE TRIGGER audit_chainhead_no_delete BEFORE DELETE ON audit_chainhead
        BEGIN SELECT RAISE(ABORT, 'audit chain heads cannot be removed'); END""",
@@ -29,20 +31,12 @@ POSTGRES_DOWN = [
 ]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0002_append_only")]
 
     operations = [
         migrations.RunPython(
-            _run({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
-            _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
+            run_by_vendor({"sqlite": SQLITE_UP, "postgresql": POSTGRES_UP}),
+            run_by_vendor({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
         )
     ]
