@@ -72,6 +72,11 @@ class User(AbstractBaseUser):
         return (str(self.id),)
 
 
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+
+
 class Workspace(models.Model):
     """An organisation (a firm, an office) using Strongroom: the controller of its clients' data."""
 
@@ -79,6 +84,20 @@ class Workspace(models.Model):
     name = models.CharField(_("name"), max_length=200)
     region = models.CharField(max_length=32, default="default")
     created_at = models.DateTimeField(auto_now_add=True)
+    # What clients see on the portal.
+    logo = models.ForeignKey("vault.Blob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accent_colour = models.CharField(_("accent colour"), max_length=7, default="#1f4e79")
+    privacy_policy_url = models.URLField(_("privacy policy URL"), blank=True)
+    dpo_contact = models.CharField(_("data protection officer contact"), max_length=200, blank=True)
+    default_language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    # Defaults copied into each new request.
+    remind_days_before = models.PositiveSmallIntegerField(null=True, blank=True, default=3)
+    remind_on_due_date = models.BooleanField(default=True)
+    remind_every_days_after = models.PositiveSmallIntegerField(null=True, blank=True, default=3)
+    remind_max_after = models.PositiveSmallIntegerField(default=4)
+    # Portal access.
+    require_client_code = models.BooleanField(_("e-mail a one-time code to clients"), default=False)
+    link_days_after_close = models.PositiveSmallIntegerField(default=90)
 
     data_map = DataMap(
         not_personal={
@@ -86,6 +105,17 @@ class Workspace(models.Model):
             "name": "name of an organisation",
             "region": "where the workspace's data is kept",
             "created_at": "creation time",
+            "logo": "the organisation's logo",
+            "accent_colour": "portal colour",
+            "privacy_policy_url": "the organisation's published policy",
+            "dpo_contact": "the organisation's published data-protection contact",
+            "default_language": "setting",
+            "remind_days_before": "setting",
+            "remind_on_due_date": "setting",
+            "remind_every_days_after": "setting",
+            "remind_max_after": "setting",
+            "require_client_code": "setting",
+            "link_days_after_close": "setting",
         }
     )
 
@@ -97,6 +127,33 @@ class Role(models.TextChoices):
     OWNER = "owner", _("Owner")
     ADMIN = "admin", _("Admin")
     MEMBER = "member", _("Member")
+
+
+class Invitation(models.Model):
+    """An invitation to join a workspace, sent by e-mail; only a hash of its token is kept."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    data_map = DataMap(
+        not_personal={
+            "id": "random identifier", "workspace": "reference", "user": "reference to the invited user",
+            "role": "role offered", "token_hash": "SHA-256 of the invitation's random token",
+            "invited_by": "reference to a staff user", "created_at": "time", "expires_at": "time",
+            "accepted_at": "time", "revoked_at": "time",
+        }
+    )
+
+    def __str__(self) -> str:
+        return f"invitation {self.id}"
 
 
 class Membership(models.Model):

@@ -64,6 +64,9 @@ class SubjectKey(models.Model):
     class Kind(models.TextChoices):
         STAFF = "staff", "Staff user"
         CLIENT = "client", "Client"
+        CONTRIBUTOR = "contributor", "Contributor to a client's request"
+        # The workspace itself, for its own files (logo, forms attached to templates): not a person.
+        WORKSPACE = "workspace", "Workspace"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     keyring = models.ForeignKey(Keyring, on_delete=models.PROTECT, related_name="subject_keys")

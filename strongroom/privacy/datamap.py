@@ -66,6 +66,7 @@ CATEGORIES: dict[str, str] = {
     "user.content.document.metadata": "Names and types of documents supplied by the person",
     "user.content.answer": "Answers given by the person",
     "user.content.message": "Messages written by or to the person",
+    "user.content.note": "Notes kept by staff about the person",
     "user.authorization.credentials": "Sign-in credentials",
     "user.behavior.activity": "Record of actions taken",
     "user.device.ip_address": "Network (IP) address",

@@ -1,0 +1,1 @@
+"""Collection: clients, templates, requests and their items, answers, uploads, review, reminders, messages."""
