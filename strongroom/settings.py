@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "strongroom.audit",
     "strongroom.vault",
     "strongroom.privacy",
+    "strongroom.mail",
     "strongroom.collection",
     "strongroom.portal",
     "django_tasks_db",
@@ -127,9 +128,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Uploads never touch the disk in plaintext: everything above this size is refused until the
-# sealing upload handler (collection) takes over; nothing is ever spooled to a temporary file.
-FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+# Uploads never touch the disk in plaintext: each file is sealed chunk by chunk as it arrives
+# (Django's default handlers spool plaintext to temporary files).
+FILE_UPLOAD_HANDLERS = ["strongroom.vault.uploads.SealingUploadHandler"]
 
 if env_str("STRONGROOM_SMTP_HOST"):
     MAILERS = {
@@ -146,11 +147,11 @@ if env_str("STRONGROOM_SMTP_HOST"):
         }
     }
 else:
-    # Embedded default: messages are written to the outbox folder for an operator to read.
+    # Embedded default: each message is sealed into the outbox folder, for `outbox` to read.
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": str(OUTBOX_DIR)},
+            "BACKEND": "strongroom.mail.backends.SealedOutboxBackend",
+            "OPTIONS": {"folder": str(OUTBOX_DIR)},
         }
     }
 DEFAULT_FROM_EMAIL = env_str("STRONGROOM_FROM_EMAIL", "Strongroom <no-reply@localhost>")

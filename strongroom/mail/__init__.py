@@ -1,0 +1,1 @@
+"""E-mail: messages rendered in the recipient's language, sent through Django's mailers."""
