@@ -155,6 +155,8 @@ else:
         }
     }
 DEFAULT_FROM_EMAIL = env_str("STRONGROOM_FROM_EMAIL", "Strongroom <no-reply@localhost>")
+# Where people reach this installation: the start of every link in e-mails.
+BASE_URL = env_str("STRONGROOM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]

@@ -117,6 +117,18 @@ class EncryptedField(models.BinaryField):  # type: ignore[type-arg]
         subject, key = self._subject_and_key(model_instance)
         return primitives.seal(key, self.encode(value), field_aad(self, model_instance, subject.pk))
 
+    def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        # Only `pre_save` output (ciphertext) may reach the database. A plain value here means a
+        # path that skips `pre_save`, such as QuerySet.update(): refuse rather than store plaintext.
+        if value is not None and not isinstance(value, bytes | Sealed):
+            raise TypeError(
+                f"{self.model._meta.label}.{self.name} is encrypted: set it on the instance and save(); "
+                "QuerySet.update() would store it unsealed"
+            )
+        if isinstance(value, Sealed):
+            value = value.data
+        return super().get_db_prep_save(value, connection)
+
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Sealed | None:
         return None if value is None else Sealed(bytes(value))
 

@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 
+from strongroom.audit.actors import Actor
 from strongroom.privacy.datamap import DataMap
 
 
@@ -22,6 +23,8 @@ class PortalLink(models.Model):
         "collection.Contributor", null=True, blank=True, on_delete=models.CASCADE, related_name="links"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    # Set by the task that e-mails the link, so running that task twice issues one link.
+    issue_key = models.UUIDField(null=True, blank=True, unique=True)
     password = models.CharField(max_length=200, blank=True)
     code_hash = models.CharField(max_length=64, blank=True)
     code_expires_at = models.DateTimeField(null=True, blank=True)
@@ -36,7 +39,7 @@ class PortalLink(models.Model):
     data_map = DataMap(
         not_personal={
             "id": "random identifier", "request": "reference", "contributor": "reference",
-            "token_hash": "SHA-256 of the link's random token",
+            "token_hash": "SHA-256 of the link's random token", "issue_key": "random identifier",
             "password": "argon2 hash of the portal password, not reversible",
             "code_hash": "keyed hash of a one-time code", "code_expires_at": "time",
             "failed_attempts": "throttling counter", "locked_until": "throttling time",
@@ -47,6 +50,9 @@ class PortalLink(models.Model):
 
     def __str__(self) -> str:
         return f"portal link {self.id}"
+
+    def audit_actor(self) -> Actor:
+        return Actor("client" if self.contributor_id is None else "contributor", str(self.pk))
 
 
 class Acknowledgement(models.Model):

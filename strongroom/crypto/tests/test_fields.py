@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -119,3 +119,12 @@ def test_every_single_bit_flip_is_detected(plaintext: bytes, data: st.DataObject
     sealed[bit // 8] ^= 1 << (bit % 8)
     with pytest.raises(DecryptionFailed):
         primitives.unseal(key, bytes(sealed), b"row-1")
+
+
+def test_bulk_update_cannot_store_an_unsealed_value() -> None:
+    user = make_user("bulk@example.org", "Before")
+
+    with pytest.raises(TypeError, match="would store it unsealed"), transaction.atomic():
+        User.objects.filter(pk=user.pk).update(name="After")
+
+    assert User.objects.get(pk=user.pk).name == "Before"
