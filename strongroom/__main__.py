@@ -1,33 +1,84 @@
-"""`python -m strongroom <command>`: serve, or any management command (keys, audit, users, ...)."""
+"""`python -m strongroom <command>`: serve, worker, or any management command (keys, audit, users, ...)."""
 
 from __future__ import annotations
 
+import argparse
 import os
+import signal
+import subprocess
 import sys
+import time
+from typing import Any
 
 
-def serve(argv: list[str]) -> None:
-    """Prepare the database and the master key, then run the WSGI server in this process."""
-    import argparse
-
-    from django.core.management import call_command
-
+def _serve_options(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="strongroom serve")
     parser.add_argument("--host", default=os.environ.get("STRONGROOM_HOST", "127.0.0.1"))
     parser.add_argument("--port", default=os.environ.get("STRONGROOM_PORT", "8000"))
     parser.add_argument("--workers", default=os.environ.get("STRONGROOM_WORKERS", "1"))
     parser.add_argument("--threads", default=os.environ.get("STRONGROOM_THREADS", "8"))
-    args = parser.parse_args(argv)
+    parser.add_argument("--no-worker", action="store_true", help="do not run a background worker")
+    return parser.parse_args(argv)
 
+
+def serve(argv: list[str]) -> None:
+    """Prepare the database, the master key and the shipped templates; then run the WSGI server
+    (WSGI: under ASGI Django spools request bodies to /tmp in plaintext) and one background worker."""
+    from django.core.management import call_command
+
+    args = _serve_options(argv)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("keys", "init")
-    print(f"Strongroom is listening on http://{args.host}:{args.port}/", flush=True)
-    os.execv(sys.executable, [  # noqa: S606 - replaces this process with the server
-        sys.executable, "-m", "granian", "--interface", "wsgi", "--host", args.host,
-        "--port", str(args.port), "--workers", str(args.workers), "--no-ws",
-        "--blocking-threads", str(args.threads), "--backpressure", str(args.threads),
+    call_command("templates", "install")
+    server = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--workers",
+        str(args.workers),
+        "--no-ws",
+        "--blocking-threads",
+        str(args.threads),
+        "--backpressure",
+        str(args.threads),
         "strongroom.wsgi:application",
-    ])
+    ]
+    children = [subprocess.Popen(server)]  # noqa: S603 - our own interpreter and arguments
+    if not args.no_worker:
+        worker = [sys.executable, "-m", "strongroom", "db_worker", "--no-reload", "--queue-name", "*"]
+        children.append(subprocess.Popen(worker))  # noqa: S603
+    print(f"Strongroom is listening on http://{args.host}:{args.port}/", flush=True)
+    _supervise(children)
+
+
+def _supervise(children: list[subprocess.Popen[Any]]) -> None:
+    """Stop everything when asked to, or when one part stops on its own."""
+    stopping = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping and all(child.poll() is None for child in children):
+        time.sleep(0.2)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+    sys.exit(1 if failed and not stopping else 0)
 
 
 def main() -> None:
@@ -43,6 +94,8 @@ def main() -> None:
     if argv and argv[0] == "serve":
         serve(argv[1:])
         return
+    if argv and argv[0] == "worker":
+        argv = ["db_worker", "--no-reload", "--queue-name", "*", *argv[1:]]
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["strongroom", *argv])

@@ -75,6 +75,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -158,7 +159,15 @@ DEFAULT_FROM_EMAIL = env_str("STRONGROOM_FROM_EMAIL", "Strongroom <no-reply@loca
 # Where people reach this installation: the start of every link in e-mails.
 BASE_URL = env_str("STRONGROOM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+
 LANGUAGE_CODE = "en"
+LOCALE_PATHS = [BASE_DIR / "strongroom" / "locale"]
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 USE_I18N = True
 USE_TZ = True
@@ -166,6 +175,9 @@ TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Static files are served by the app itself (WhiteNoise) straight from the source folders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION

@@ -17,3 +17,6 @@ from strongroom.settings import DATABASES  # noqa: E402
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Argon2 as in production, with the cost lowered so the suite's hundreds of sign-ups stay quick.
+PASSWORD_HASHERS = ["strongroom.test_hashers.QuickArgon2PasswordHasher"]

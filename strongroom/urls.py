@@ -1,5 +1,8 @@
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import include, path
+
+from strongroom.accounts import views as accounts
 
 
 def health(request: HttpRequest) -> HttpResponse:
@@ -7,4 +10,11 @@ def health(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-urlpatterns = [path("healthz", health, name="health")]
+urlpatterns = [
+    path("healthz", health, name="health"),
+    path("", accounts.home, name="home"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("strongroom.collection.urls")),
+    path("", include("strongroom.portal.urls")),
+]

@@ -60,5 +60,16 @@ def get_in_workspace[M: Model](queryset: QuerySet[M], actor: User, workspace_id:
     return found
 
 
+def require_member(workspace: Workspace | Any, actor: Any) -> None:
+    """Inside actions: a staff actor must belong to the workspace (operators and the system may act).
+
+    Views already answer 404 through the helpers above; this stops a view that forgot to.
+    """
+    if isinstance(actor, User):
+        workspace_id: Any = getattr(workspace, "pk", workspace)
+        if not Membership.objects.filter(user=actor, workspace_id=workspace_id).exists():
+            raise PermissionDenied("You are not a member of this workspace.")
+
+
 def visible_workspaces(actor: User) -> QuerySet[Workspace]:
     return Workspace.objects.filter(memberships__user=actor).order_by("name")

@@ -46,8 +46,14 @@ def _touch(item: RequestItem, link: PortalLink, state: str, action: str, **extra
     item.version += 1
     item.save(update_fields=["state", "version", "answer", "not_applicable_reason", "updated_at"])
     mark_in_progress(item.request)
-    record(link, action, item, workspace=item.request.workspace_id,
-           subject=item.request.client.subject_id, **extra)
+    record(
+        link,
+        action,
+        item,
+        workspace=item.request.workspace_id,
+        subject=item.request.client.subject_id,
+        **extra,
+    )
 
 
 def do_save_answer(link: PortalLink, item: RequestItem, raw: Any) -> RequestItem:
@@ -60,8 +66,9 @@ def do_save_answer(link: PortalLink, item: RequestItem, raw: Any) -> RequestItem
         item = _open_item(link, item)
         item.answer = value
         item.not_applicable_reason = ""
-        _touch(item, link, ItemState.PENDING if value not in (None, "") else ItemState.MISSING,
-               "item.answered")
+        _touch(
+            item, link, ItemState.PENDING if value not in (None, "") else ItemState.MISSING, "item.answered"
+        )
     return item
 
 
@@ -99,7 +106,9 @@ def do_add_upload(link: PortalLink, item: RequestItem, uploaded: Any) -> Upload:
                     _("This item takes at most %(count)d file(s).") % {"count": item.max_files}
                 )
             blob = uploaded.writer.finish(
-                name=uploaded.name, content_type=uploaded.content_type, actor=link,
+                name=uploaded.name,
+                content_type=uploaded.content_type,
+                actor=link,
                 audit_extra={"item": str(item.pk)},
             )
             upload = Upload.objects.create(item=item, blob=blob, uploaded_by_link=link)
@@ -110,6 +119,16 @@ def do_add_upload(link: PortalLink, item: RequestItem, uploaded: Any) -> Upload:
     return upload
 
 
+def given_by_same_person(upload: Upload, link: PortalLink) -> bool:
+    """Each e-mail brings a new link, so "your own file" means same request and same person, not same link."""
+    sender = upload.uploaded_by_link
+    return (
+        sender is not None
+        and sender.request_id == link.request_id
+        and sender.contributor_id == link.contributor_id
+    )
+
+
 def do_remove_upload(link: PortalLink, upload: Upload) -> None:
     """A client takes back a file of theirs that nobody has reviewed yet."""
     from strongroom.vault.storage import get_storage
@@ -117,7 +136,7 @@ def do_remove_upload(link: PortalLink, upload: Upload) -> None:
     with transaction.atomic():
         item = _open_item(link, upload.item)
         upload = Upload.objects.select_for_update().select_related("blob").get(pk=upload.pk)
-        if upload.uploaded_by_link_id != link.pk or upload.state != UploadState.PENDING:
+        if not given_by_same_person(upload, link) or upload.state != UploadState.PENDING:
             raise PermissionDenied(_("Only your own files waiting for review can be removed."))
         blob, storage_name = upload.blob, upload.blob.storage_name
         upload.delete()
@@ -127,9 +146,10 @@ def do_remove_upload(link: PortalLink, upload: Upload) -> None:
 
 
 def do_finish(link: PortalLink) -> Request:
-    """"I've finished": every required item that applies has been given (or marked not applicable)."""
+    """ "I've finished": every required item that applies has been given (or marked not applicable)."""
     from strongroom.collection.checklists import missing_required
     from strongroom.collection.tasks import deliver_portal_mail
+    from strongroom.collection.threads import notify_submission
 
     acknowledgement_required(link)
     with transaction.atomic():
@@ -146,6 +166,7 @@ def do_finish(link: PortalLink) -> Request:
         request.version += 1
         request.save(update_fields=["state", "submitted_at", "version"])
         record(link, "request.submitted", request, subject=request.client.subject_id)
+        notify_submission(request)
         contributor = str(link.contributor_id) if link.contributor_id else ""
         args = ("receipt", str(request.pk), str(uuid.uuid4()), contributor)
         transaction.on_commit(lambda: deliver_portal_mail.enqueue(*args))

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from strongroom.accounts.access import require_member
 from strongroom.accounts.models import Language, Workspace
 from strongroom.audit.actions import record
 from strongroom.collection.models import Client
@@ -41,7 +42,8 @@ def _email_taken(workspace: Workspace, email: str, *, exclude: Any = None) -> bo
 
 
 def do_create_client(workspace: Workspace, actor: Any, **values: Any) -> Client:
-    values = _clean({k: v for k, v in values.items() if k in EDITABLE})
+    require_member(workspace, actor)
+    values = _clean({"name": "", "email": ""} | {k: v for k, v in values.items() if k in EDITABLE})
     with transaction.atomic():
         if _email_taken(workspace, values["email"]):
             raise ValidationError({"email": _("A client with this e-mail address already exists.")})
@@ -53,6 +55,7 @@ def do_create_client(workspace: Workspace, actor: Any, **values: Any) -> Client:
 
 
 def do_update_client(client: Client, actor: Any, **changes: Any) -> Client:
+    require_member(client.workspace_id, actor)
     changes = _clean({k: v for k, v in changes.items() if k in EDITABLE})
     with transaction.atomic():
         if "email" in changes and _email_taken(client.workspace, changes["email"], exclude=client.pk):

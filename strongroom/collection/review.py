@@ -32,8 +32,8 @@ class StaleItem(ValidationError):
         self.item = item
 
 
-def _locked_item(item: RequestItem, version: int) -> RequestItem:
-    request = locked_request(item.request)
+def _locked_item(item: RequestItem, version: int, actor: Any) -> RequestItem:
+    request = locked_request(item.request, actor)
     if request.state in CLOSED_STATES or request.state == RequestState.DRAFT:
         raise RequestStateError(_("This request is not open for review."))
     current = RequestItem.objects.select_for_update().select_related("request").get(pk=item.pk)
@@ -48,22 +48,34 @@ def _save_review(item: RequestItem, actor: Any, state: str, action: str, **extra
     item.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None
     item.reviewed_at = timezone.now()
     item.version += 1
-    item.save(update_fields=["state", "reviewed_by", "reviewed_at", "version", "rejection_reason",
-                             "updated_at"])
-    record(actor, action, item, workspace=item.request.workspace_id,
-           subject=item.request.client.subject_id, request=str(item.request_id), **extra)
+    item.save(
+        update_fields=["state", "reviewed_by", "reviewed_at", "version", "rejection_reason", "updated_at"]
+    )
+    record(
+        actor,
+        action,
+        item,
+        workspace=item.request.workspace_id,
+        subject=item.request.client.subject_id,
+        request=str(item.request_id),
+        **extra,
+    )
 
 
 def do_approve_item(item: RequestItem, actor: Any, version: int) -> RequestItem:
     with transaction.atomic():
-        item = _locked_item(item, version)
+        item = _locked_item(item, version, actor)
         if item.state not in (ItemState.PENDING, ItemState.NOT_APPLICABLE):
             raise ValidationError(_("Only an item waiting for review can be approved."))
         accepted_na = item.state == ItemState.NOT_APPLICABLE
         item.uploads.filter(state=UploadState.PENDING).update(state=UploadState.APPROVED)
         item.rejection_reason = ""
-        _save_review(item, actor, item.state if accepted_na else ItemState.APPROVED,
-                     "item.not_applicable_accepted" if accepted_na else "item.approved")
+        _save_review(
+            item,
+            actor,
+            item.state if accepted_na else ItemState.APPROVED,
+            "item.not_applicable_accepted" if accepted_na else "item.approved",
+        )
         complete_if_done(item.request, actor)
     return item
 
@@ -76,7 +88,7 @@ def do_reject_item(item: RequestItem, actor: Any, version: int, reason: str) -> 
     if not reason:
         raise ValidationError({"reason": _("Say why, so the client knows what to send instead.")})
     with transaction.atomic():
-        item = _locked_item(item, version)
+        item = _locked_item(item, version, actor)
         if item.state not in (ItemState.PENDING, ItemState.NOT_APPLICABLE, ItemState.APPROVED):
             raise ValidationError(_("Only an item the client has answered can be rejected."))
         item.uploads.exclude(state=UploadState.REJECTED).update(state=UploadState.REJECTED)
@@ -94,7 +106,7 @@ def do_reject_item(item: RequestItem, actor: Any, version: int, reason: str) -> 
 def do_reopen_item(item: RequestItem, actor: Any, version: int) -> RequestItem:
     """Undo a review: an approved or ruled item goes back to waiting for review."""
     with transaction.atomic():
-        item = _locked_item(item, version)
+        item = _locked_item(item, version, actor)
         if item.state not in (ItemState.APPROVED, ItemState.REJECTED, ItemState.NOT_APPLICABLE):
             raise ValidationError(_("Only a reviewed item can be reopened."))
         has_files = item.uploads.exclude(state=UploadState.REJECTED).exists()
@@ -116,12 +128,16 @@ def do_answer_for_client(item: RequestItem, actor: Any, version: int, raw: Any) 
         raise ValidationError(_("Only questions can be answered for the client; documents are uploaded."))
     value = validate_answer(item, raw)
     with transaction.atomic():
-        item = _locked_item(item, version)
+        item = _locked_item(item, version, actor)
         item.answer = value
         item.answered_by = actor if getattr(actor, "is_authenticated", False) else None
         item.save(update_fields=["answer", "answered_by"])
         item.rejection_reason = ""
-        _save_review(item, actor, ItemState.APPROVED if value is not None else ItemState.MISSING,
-                     "item.answered_by_staff")
+        _save_review(
+            item,
+            actor,
+            ItemState.APPROVED if value is not None else ItemState.MISSING,
+            "item.answered_by_staff",
+        )
         complete_if_done(item.request, actor)
     return item

@@ -23,7 +23,7 @@ def portal_url(token: str) -> str:
     return f"{settings.BASE_URL}{PORTAL_PATH}{token}"
 
 
-def _receipt(request: Request) -> dict[str, Any]:
+def receipt_lines(request: Request) -> dict[str, Any]:
     from django.template.defaultfilters import filesizeformat
 
     from strongroom.collection.models.requests import UploadState
@@ -32,8 +32,13 @@ def _receipt(request: Request) -> dict[str, Any]:
     for item in request.items.prefetch_related("uploads__blob").order_by("section__position", "position"):
         for upload in item.uploads.all():
             if upload.state != UploadState.REJECTED:
-                files.append({"name": upload.blob.meta["name"], "received_at": upload.created_at,
-                              "size_human": filesizeformat(upload.blob.size)})
+                files.append(
+                    {
+                        "name": upload.blob.meta["name"],
+                        "received_at": upload.created_at,
+                        "size_human": filesizeformat(upload.blob.size),
+                    }
+                )
         if item.kind == "question" and item.answer not in (None, ""):
             answers.append({"label": item.label, "value": item.answer})
     return {"files": files, "answers": answers}
@@ -52,8 +57,14 @@ def _context(request: Request, person: Any, link_url: str) -> dict[str, Any]:
 
 
 @task()
-def deliver_portal_mail(template: str, request_id: str, issue_key: str, contributor_id: str = "",
-                        fresh: bool = False, item_id: str = "") -> str:
+def deliver_portal_mail(
+    template: str,
+    request_id: str,
+    issue_key: str,
+    contributor_id: str = "",
+    fresh: bool = False,
+    item_id: str = "",
+) -> str:
     """E-mail a client or contributor a message carrying a new link of their own.
 
     The link is issued here, in the same transaction as the sending, so its token never exists
@@ -73,13 +84,37 @@ def deliver_portal_mail(template: str, request_id: str, issue_key: str, contribu
             return "already delivered"
         contributor = Contributor.objects.get(pk=contributor_id, request=request) if contributor_id else None
         person = contributor or request.client
-        _, token = do_issue_link(request, SYSTEM, contributor=contributor, issue_key=UUID(issue_key),
-                                 fresh=fresh)
+        _, token = do_issue_link(
+            request, SYSTEM, contributor=contributor, issue_key=UUID(issue_key), fresh=fresh
+        )
         context = _context(request, person, portal_url(token))
         if template == "receipt":
-            context |= _receipt(request)
+            context |= receipt_lines(request)
         if item_id:
             item = request.items.get(pk=item_id)
             context |= {"item_label": item.label, "reason": item.rejection_reason}
         send_mail_in_language(to=[person.email], template=template, context=context, language=person.language)
     return "delivered"
+
+
+@task()
+def notify_staff(template: str, request_id: str) -> int:
+    """Tell the request's owner and assignees that something arrived; a link, never the content."""
+    from strongroom.mail.render import send_mail_in_language
+
+    request = Request.objects.select_related("workspace", "owner", "client").get(pk=request_id)
+    people = {request.owner, *request.assignees.filter(is_active=True)}
+    url = f"{settings.BASE_URL}/w/{request.workspace_id}/requests/{request.pk}/"
+    for person in people:
+        send_mail_in_language(
+            to=[person.email],
+            template=template,
+            language=request.workspace.default_language,
+            context={
+                "workspace_name": request.workspace.name,
+                "title": request.title,
+                "client_display": request.client.name,
+                "review_url": url,
+            },
+        )
+    return len(people)

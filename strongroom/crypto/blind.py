@@ -18,8 +18,8 @@ from strongroom.privacy.datamap import subject_of
 
 
 def normalise_text(value: str) -> str:
-    """NFKC, trimmed, case-folded: 'Ann@Example.COM ' and 'ann@example.com' match."""
-    return unicodedata.normalize("NFKC", value).strip().casefold()
+    """NFKC, case-folded, runs of spaces made one: 'Ann  Lee ' and 'ann lee' match."""
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
 def blind_index(keyring_id: UUID, model_label: str, field_name: str, value: str,

@@ -16,8 +16,10 @@ from uuid import UUID
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from strongroom.audit.actions import record
 from strongroom.crypto import keys, primitives
@@ -42,8 +44,9 @@ def live_links(request: Any, contributor: Any = None) -> Any:
     )
 
 
-def do_issue_link(request: Any, actor: Any, *, contributor: Any = None, issue_key: UUID | None = None,
-                  fresh: bool = False) -> tuple[PortalLink, str]:
+def do_issue_link(
+    request: Any, actor: Any, *, contributor: Any = None, issue_key: UUID | None = None, fresh: bool = False
+) -> tuple[PortalLink, str]:
     """A new link to `request` for its client (or a contributor); returns the link and its token.
 
     The token exists in plaintext only in the return value: the caller puts it in the e-mail.
@@ -60,11 +63,21 @@ def do_issue_link(request: Any, actor: Any, *, contributor: Any = None, issue_ke
         else:
             password = next((link.password for link in earlier if link.password), "")
         link = PortalLink.objects.create(
-            request=request, contributor=contributor, token_hash=token_hash(token), issue_key=issue_key,
-            password=password, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            request=request,
+            contributor=contributor,
+            token_hash=token_hash(token),
+            issue_key=issue_key,
+            password=password,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        record(actor, "portal.link_issued", link, workspace=request.workspace_id,
-               subject=request.client.subject_id, request=str(request.pk))
+        record(
+            actor,
+            "portal.link_issued",
+            link,
+            workspace=request.workspace_id,
+            subject=request.client.subject_id,
+            request=str(request.pk),
+        )
     return link, token
 
 
@@ -113,8 +126,14 @@ def _count_failure(link: PortalLink, what: str, ip: str | None) -> None:
             locked.locked_until = timezone.now() + LOCK_FOR
             locked.failed_attempts = 0
         locked.save(update_fields=["failed_attempts", "locked_until"])
-        record(locked, f"portal.{what}_failed", locked, workspace=link.request.workspace_id, ip=ip,
-               locked=locked.locked_until is not None and locked.locked_until > timezone.now())
+        record(
+            locked,
+            f"portal.{what}_failed",
+            locked,
+            workspace=link.request.workspace_id,
+            ip=ip,
+            locked=locked.locked_until is not None and locked.locked_until > timezone.now(),
+        )
     link.failed_attempts, link.locked_until = locked.failed_attempts, locked.locked_until
 
 
@@ -129,11 +148,15 @@ def do_set_password(link: PortalLink, password: str) -> None:
 
     It protects every live link of this person for this request.
     """
+    if link.password:
+        raise ValidationError(
+            _("This link already has a password. If it is lost, ask the sender for a new link.")
+        )
     validate_password(password)
     with transaction.atomic():
         link.password = make_password(password)
         link.save(update_fields=["password"])
-        live_links(link.request, link.contributor).filter(password="").update(password=link.password)
+        live_links(link.request, link.contributor).update(password=link.password)
         record(link, "portal.password_set", link, workspace=link.request.workspace_id)
 
 

@@ -40,21 +40,23 @@ def notice_for(link: PortalLink, language: str) -> Notice:
         paragraphs = [
             _("%(workspace)s asks you for the documents and information listed in “%(title)s”.")
             % {"workspace": workspace.name, "title": request.title},
-            _("%(workspace)s decides why and how this information is used (it is the controller). "
-              "Strongroom keeps it for them, encrypted, and uses it for nothing else.")
+            _(
+                "%(workspace)s decides why and how this information is used (it is the controller). "
+                "Strongroom keeps it for them, encrypted, and uses it for nothing else."
+            )
             % {"workspace": workspace.name},
-            _("They will use what you provide to handle the matter this request is about, keep it "
-              "for as long as their retention rules require, and then delete it. You can ask them to "
-              "see, correct, export or delete your information at any time."),
+            _(
+                "They will use what you provide to handle the matter this request is about, keep it "
+                "for as long as their retention rules require, and then delete it. You can ask them to "
+                "see, correct, export or delete your information at any time."
+            ),
         ]
         if workspace.dpo_contact:
             paragraphs.append(
                 _("Their data protection contact: %(contact)s.") % {"contact": workspace.dpo_contact}
             )
         if workspace.privacy_policy_url:
-            paragraphs.append(
-                _("Their privacy policy: %(url)s") % {"url": workspace.privacy_policy_url}
-            )
+            paragraphs.append(_("Their privacy policy: %(url)s") % {"url": workspace.privacy_policy_url})
     return Notice(tuple(paragraphs), workspace.privacy_policy_url, NOTICE_VERSION, language)
 
 
@@ -66,11 +68,21 @@ def do_acknowledge(link: PortalLink, notice: Notice, ip: str | None = None) -> A
     """Store that the client acknowledged exactly this notice."""
     with transaction.atomic():
         ack = Acknowledgement.objects.create(
-            link=link, policy_url=notice.policy_url, notice_version=notice.version,
-            notice_sha256=notice.sha256, language=notice.language,
+            link=link,
+            policy_url=notice.policy_url,
+            notice_version=notice.version,
+            notice_sha256=notice.sha256,
+            language=notice.language,
         )
-        record(link, "portal.notice_acknowledged", ack, workspace=link.request.workspace_id,
-               subject=link.request.client.subject_id, ip=ip, version=notice.version)
+        record(
+            link,
+            "portal.notice_acknowledged",
+            ack,
+            workspace=link.request.workspace_id,
+            subject=link.request.client.subject_id,
+            ip=ip,
+            version=notice.version,
+        )
     return ack
 
 

@@ -1,0 +1,34 @@
+"""Staff sign-in and the way into a workspace."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from strongroom.accounts.access import visible_workspaces
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "staff/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Straight to the first workspace; a page of choices when there are several."""
+    workspaces = list(visible_workspaces(request.user))  # type: ignore[arg-type]
+    if len(workspaces) == 1:
+        return redirect("staff:dashboard", workspace_id=workspaces[0].pk)
+    return render(request, "staff/workspaces.html", {"workspaces": workspaces})

@@ -1,0 +1,68 @@
+"""The staff dashboard: requests by state, overdue first, with filters and client search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from strongroom.accounts.access import membership_in
+from strongroom.collection.access import requests_for
+from strongroom.collection.clients import find_clients
+from strongroom.collection.forms import DashboardFilter
+from strongroom.collection.models.requests import OPEN_STATES
+
+
+def _owners(membership: Any) -> list[tuple[str, str]]:
+    members = membership.workspace.memberships.select_related("user__subject")
+    return [(str(m.user_id), m.user.name or m.user.email) for m in members]
+
+
+@login_required
+def dashboard(request: HttpRequest, workspace_id: Any) -> HttpResponse:
+    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
+    today = timezone.localdate()
+    requests = requests_for(membership).annotate(
+        overdue=Case(
+            When(Q(due_date__lt=today, state__in=OPEN_STATES), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    counts = dict(requests.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    filters = DashboardFilter(request.GET or None, owners=_owners(membership))
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["state"] == "overdue":
+            requests = requests.filter(overdue=True)
+        elif data["state"]:
+            requests = requests.filter(state=data["state"])
+        if data["owner"]:
+            requests = requests.filter(owner_id=data["owner"])
+        if data["due_before"]:
+            requests = requests.filter(due_date__lte=data["due_before"])
+        if data["client"]:
+            requests = requests.filter(client__in=find_clients(membership.workspace, data["client"]))
+    ordered = requests.select_related("client__subject", "owner").order_by(
+        "-overdue", "due_date", "-created_at"
+    )
+    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "staff/dashboard.html",
+        {
+            "membership": membership,
+            "workspace": membership.workspace,
+            "page": page,
+            "filters": filters,
+            "counts": counts,
+            "overdue_count": requests_for(membership)
+            .filter(due_date__lt=today, state__in=OPEN_STATES)
+            .count(),
+        },
+    )
