@@ -30,6 +30,7 @@ def serve(argv: list[str]) -> None:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("keys", "init")
     call_command("templates", "install")
+    call_command("collectstatic", interactive=False, verbosity=0)
     server = [
         sys.executable,
         "-m",

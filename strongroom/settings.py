@@ -174,6 +174,7 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "strongroom" / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 # Static files are served by the app itself (WhiteNoise) straight from the source folders.
 WHITENOISE_USE_FINDERS = True

@@ -20,3 +20,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 # Argon2 as in production, with the cost lowered so the suite's hundreds of sign-ups stay quick.
 PASSWORD_HASHERS = ["strongroom.test_hashers.QuickArgon2PasswordHasher"]
+
+from strongroom.settings import STATIC_ROOT  # noqa: E402
+
+# `serve` fills it with collectstatic; tests serve static files from the finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

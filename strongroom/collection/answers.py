@@ -76,6 +76,7 @@ def do_mark_not_applicable(link: PortalLink, item: RequestItem, reason: str = ""
     with transaction.atomic():
         item = _open_item(link, item)
         item.not_applicable_reason = reason.strip()[:1000]
+        item.answer = None  # what the client withdrew is not kept
         item.reviewed_at = None
         item.save(update_fields=["reviewed_at"])
         _touch(item, link, ItemState.NOT_APPLICABLE, "item.marked_not_applicable")

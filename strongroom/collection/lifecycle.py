@@ -75,7 +75,7 @@ def do_create_request(
             remind_max_after=workspace.remind_max_after,
         )
         if template is not None:
-            copy_template(template, request)
+            copy_template(template, request, language=client.language)
         record(
             actor,
             "request.created",
@@ -189,13 +189,16 @@ def do_cancel_request(request: Request, actor: Any) -> Request:
 
 
 def complete_if_done(request: Request, actor: Any) -> bool:
-    """Submitted → completed once every visible item is approved (or accepted as not applicable).
+    """Completed once the client has finished at least once and every visible item is approved
+    (or accepted as not applicable, or optional and left empty). A client who re-sends a rejected
+    file need not press "I've finished" again.
 
     Call inside the transaction that changed an item, with the request locked.
     """
     from strongroom.collection.checklists import visible_items
 
-    if request.state != RequestState.SUBMITTED:
+    finished_once = request.submitted_at is not None
+    if request.state not in (RequestState.SUBMITTED, RequestState.IN_PROGRESS) or not finished_once:
         return False
     items = visible_items(request.items.prefetch_related("uploads"))
     done = all(

@@ -65,7 +65,10 @@ def _save_review(item: RequestItem, actor: Any, state: str, action: str, **extra
 def do_approve_item(item: RequestItem, actor: Any, version: int) -> RequestItem:
     with transaction.atomic():
         item = _locked_item(item, version, actor)
-        if item.state not in (ItemState.PENDING, ItemState.NOT_APPLICABLE):
+        waiting = item.state == ItemState.PENDING or (
+            item.state == ItemState.NOT_APPLICABLE and item.reviewed_at is None
+        )
+        if not waiting:
             raise ValidationError(_("Only an item waiting for review can be approved."))
         accepted_na = item.state == ItemState.NOT_APPLICABLE
         item.uploads.filter(state=UploadState.PENDING).update(state=UploadState.APPROVED)

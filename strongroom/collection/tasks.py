@@ -23,8 +23,11 @@ def portal_url(token: str) -> str:
     return f"{settings.BASE_URL}{PORTAL_PATH}{token}"
 
 
-def receipt_lines(request: Request) -> dict[str, Any]:
+def receipt_lines(request: Request, *, with_values: bool = True) -> dict[str, Any]:
+    """What the client gave: files (name, size, time) and answers. The e-mailed receipt leaves the
+    answers' values out (`with_values=False`): e-mail carries what was received, not its content."""
     from django.template.defaultfilters import filesizeformat
+    from django.utils.translation import gettext_lazy
 
     from strongroom.collection.models.requests import UploadState
 
@@ -39,8 +42,9 @@ def receipt_lines(request: Request) -> dict[str, Any]:
                         "size_human": filesizeformat(upload.blob.size),
                     }
                 )
-        if item.kind == "question" and item.answer not in (None, ""):
-            answers.append({"label": item.label, "value": item.answer})
+        if item.kind == "question" and item.state != "not_applicable" and item.answer not in (None, ""):
+            value = item.answer if with_values else gettext_lazy("answered")
+            answers.append({"label": item.label, "value": value})
     return {"files": files, "answers": answers}
 
 
@@ -89,7 +93,7 @@ def deliver_portal_mail(
         )
         context = _context(request, person, portal_url(token))
         if template == "receipt":
-            context |= receipt_lines(request)
+            context |= receipt_lines(request, with_values=False)
         if item_id:
             item = request.items.get(pk=item_id)
             context |= {"item_label": item.label, "reason": item.rejection_reason}

@@ -160,9 +160,15 @@ def do_set_password(link: PortalLink, password: str) -> None:
         record(link, "portal.password_set", link, workspace=link.request.workspace_id)
 
 
+def _record_locked_attempt(link: PortalLink, what: str, ip: str | None) -> None:
+    with transaction.atomic():
+        record(link, f"portal.{what}_failed", link, workspace=link.request.workspace_id, ip=ip, locked=True)
+
+
 def check_link_password(link: PortalLink, password: str, ip: str | None = None) -> bool:
     """True when right; counts failures and locks the link after MAX_FAILURES of them."""
     if is_locked(link):
+        _record_locked_attempt(link, "password", ip)
         return False
     if link.password and check_password(password, link.password):
         _clear_failures(link)
@@ -188,13 +194,18 @@ def do_issue_code(link: PortalLink) -> str:
 
 
 def check_code(link: PortalLink, code: str, ip: str | None = None) -> bool:
+    """True once for the right, unexpired code: the row is locked, so two tries cannot both use it."""
     if is_locked(link):
+        _record_locked_attempt(link, "code", ip)
         return False
-    fresh = link.code_expires_at is not None and link.code_expires_at > timezone.now()
-    if fresh and link.code_hash and hmac.compare_digest(link.code_hash, _code_digest(link, code.strip())):
-        link.code_hash, link.code_expires_at = "", None
-        link.save(update_fields=["code_hash", "code_expires_at"])
-        _clear_failures(link)
-        return True
+    with transaction.atomic():
+        current = PortalLink.objects.select_for_update().get(pk=link.pk)
+        fresh = current.code_expires_at is not None and current.code_expires_at > timezone.now()
+        digest = _code_digest(link, code.strip())
+        if fresh and current.code_hash and hmac.compare_digest(current.code_hash, digest):
+            current.code_hash, current.code_expires_at, current.failed_attempts = "", None, 0
+            current.save(update_fields=["code_hash", "code_expires_at", "failed_attempts"])
+            link.code_hash, link.code_expires_at, link.failed_attempts = "", None, 0
+            return True
     _count_failure(link, "code", ip)
     return False

@@ -61,7 +61,12 @@ def notice_for(link: PortalLink, language: str) -> Notice:
 
 
 def has_acknowledged(link: PortalLink) -> bool:
-    return Acknowledgement.objects.filter(link=link).exists()
+    """The person behind this link acknowledged the notice for this request, through any of their links
+    (each e-mail brings a new link; the notice is read once)."""
+    same_person = Acknowledgement.objects.filter(link__request_id=link.request_id)
+    if link.contributor_id is None:
+        return same_person.filter(link__contributor__isnull=True).exists()
+    return same_person.filter(link__contributor_id=link.contributor_id).exists()
 
 
 def do_acknowledge(link: PortalLink, notice: Notice, ip: str | None = None) -> Acknowledgement:

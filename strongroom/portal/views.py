@@ -229,25 +229,31 @@ def receipt(request: HttpRequest, link: PortalLink) -> HttpResponseBase:
 @portal_view()
 def upload(request: HttpRequest, link: PortalLink, item_id: Any) -> HttpResponseBase:
     """Files for one item, sealed chunk by chunk as they arrive: nothing in plaintext touches disk."""
-    from strongroom.vault.uploads import UploadTarget
+    from strongroom.vault.uploads import UploadTarget, set_upload_target
 
     item = _item(link, item_id)
-    request.upload_target = UploadTarget(  # type: ignore[attr-defined]
-        subject=link.request.client.subject,
-        workspace=link.request.workspace,
-        max_size=item.max_file_size,
-        max_files=item.max_files,
+    given = item.uploads.exclude(state="rejected").count()
+    set_upload_target(
+        request,
+        UploadTarget(
+            subject=link.request.client.subject,
+            workspace=link.request.workspace,
+            max_size=item.max_file_size,
+            max_files=max(item.max_files - given, 0),
+            accepted_kinds=tuple(item.accepted_kinds),
+            field_names=("files",),
+        ),
     )
     return _receive_files(request, link, item)
 
 
 @csrf_protect
 def _receive_files(request: HttpRequest, link: PortalLink, item: RequestItem) -> HttpResponse:
-    from strongroom.vault.uploads import abort_unfinished
+    from strongroom.vault.uploads import abort_unfinished, upload_errors
 
     try:
         files = request.FILES.getlist("files")
-        problems = [str(p) for p in getattr(request, "upload_errors", [])]
+        problems = [error.message for error in upload_errors(request)]
         kept = []
         for uploaded in files:
             try:

@@ -255,6 +255,29 @@ def test_finishing_sends_the_client_a_receipt(
     assert found is not None and found.request_id == sent.pk
 
 
+def test_the_receipt_lists_no_answer_the_client_withdrew(
+    mailbox: Path, sent: Request, link: PortalLink, django_capture_on_commit_callbacks: Capture,
+) -> None:
+    """Marking an answered question not applicable forgets the answer; the e-mailed receipt names the
+    questions answered but never carries the answers themselves."""
+    # given a client who gave their income, then marked it not applicable
+    answer(link, TAX, TAX_NUMBER)
+    answer(link, MARRIED, "no")
+    answer(link, INCOME, "52 000")
+    do_mark_not_applicable(link, item(sent, INCOME), "Student")
+
+    # when they finish
+    with django_capture_on_commit_callbacks(execute=True):
+        do_finish(link)
+
+    # then the receipt names the tax number question, without its value, and not the withdrawn income
+    [receipt] = mails_to(CLIENT_EMAIL)
+    body = outbox.body_text(receipt)
+    assert TAX in body and TAX_NUMBER not in body
+    assert "52000" not in body and INCOME not in body
+    assert item(sent, INCOME).answer is None
+
+
 def test_a_submitted_request_cannot_be_finished_twice(sent: Request, link: PortalLink) -> None:
     answer_everything(link)
     do_finish(link)
@@ -313,10 +336,8 @@ def test_an_accepted_not_applicable_counts_as_done(sent: Request, link: PortalLi
 def test_an_optional_item_left_empty_does_not_block_completion(
     workspace: Workspace, owner: User, client: Client
 ) -> None:
-    """BUG (lifecycle.py, complete_if_done): completion needs *every* visible item approved (or
-    accepted as not applicable), but an optional item the client left empty stays "missing", and
-    `do_approve_item` refuses a missing item: such a request can never complete. Fix: in
-    `complete_if_done`, also count `not item.required and item.state == ItemState.MISSING` as done."""
+    """An optional item left empty cannot be approved (it is "missing"), so it must not hold back
+    completion (`complete_if_done`)."""
     # given a submitted request whose optional question the client left empty
     request = do_send_request(make_request(workspace, owner, client, [
         question(TAX), question("Anything else?", QuestionType.LONG_TEXT, required=False),
@@ -642,11 +663,8 @@ def test_a_contributor_cannot_remove_the_clients_file(with_document: Request, ow
 
 
 def test_the_client_removes_their_file_through_a_newer_link(with_document: Request) -> None:
-    """BUG (answers.py, do_remove_upload): a file is "theirs" only for the very link it came through
-    (`upload.uploaded_by_link_id != link.pk`), but every reminder, rejection or receipt e-mail gives the
-    client a new link: from the reminder's link they cannot take back the file they sent from the
-    invitation's. Fix: compare the person, e.g. refuse unless `upload.uploaded_by_link.request_id ==
-    link.request_id and upload.uploaded_by_link.contributor_id == link.contributor_id`."""
+    """A file is the person's, not the link's: every reminder, rejection or receipt e-mail brings a new
+    link, and the client must still be able to take back what they sent from an earlier one."""
     # given a file sent through the invitation's link, and a reminder's link for the same client
     invitation, _token = acknowledged_link(with_document)
     upload = upload_pdf(invitation)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -32,7 +33,7 @@ def answer_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
