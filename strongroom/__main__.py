@@ -52,7 +52,7 @@ def serve(argv: list[str]) -> None:
     ]
     children = [subprocess.Popen(server)]  # noqa: S603 - our own interpreter and arguments
     if not args.no_worker:
-        worker = [sys.executable, "-m", "strongroom", "db_worker", "--no-reload", "--queue-name", "*"]
+        worker = [sys.executable, "-m", "strongroom", "worker"]
         children.append(subprocess.Popen(worker))  # noqa: S603
     print(f"Strongroom is listening on http://{args.host}:{args.port}/", flush=True)
     _supervise(children)
@@ -95,8 +95,6 @@ def main() -> None:
     if argv and argv[0] == "serve":
         serve(argv[1:])
         return
-    if argv and argv[0] == "worker":
-        argv = ["db_worker", "--no-reload", "--queue-name", "*", *argv[1:]]
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["strongroom", *argv])

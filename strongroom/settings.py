@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "strongroom.mail",
     "strongroom.collection",
     "strongroom.portal",
+    "strongroom.jobs",
     "django_tasks_db",
 ]
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
+from django.utils import timezone
 
 from strongroom.audit.actors import SYSTEM
 from strongroom.collection.models import Contributor, Request
@@ -92,6 +93,8 @@ def deliver_portal_mail(
             request, SYSTEM, contributor=contributor, issue_key=UUID(issue_key), fresh=fresh
         )
         context = _context(request, person, portal_url(token))
+        if template == "reminder":
+            context["overdue"] = request.due_date is not None and request.due_date < timezone.localdate()
         if template == "receipt":
             context |= receipt_lines(request, with_values=False)
         if item_id:

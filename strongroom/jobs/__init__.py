@@ -1,0 +1,1 @@
+"""Background work: the worker command, and the periodic jobs it runs (reminders, clean-ups)."""

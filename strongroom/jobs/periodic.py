@@ -1,0 +1,66 @@
+"""Periodic jobs and the claim that lets exactly one worker run each of them per period."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from strongroom.jobs.models import PeriodicRun
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: Callable[[], str]
+
+
+def _reminders() -> str:
+    from strongroom.collection.reminders import send_due_reminders
+
+    return f"{send_due_reminders()} reminder(s) queued"
+
+
+def _sweep_incoming() -> str:
+    from strongroom.vault.writer import sweep_incoming
+
+    return f"{sweep_incoming(timedelta(hours=6))} abandoned upload(s) removed"
+
+
+JOBS = (
+    Job("reminders", timedelta(minutes=15), _reminders),
+    Job("sweep-incoming", timedelta(hours=1), _sweep_incoming),
+)
+
+
+def claim(job: Job) -> bool:
+    """True for the one worker that gets to run `job` now."""
+    now = timezone.now()
+    PeriodicRun.objects.get_or_create(name=job.name)
+    claimed = PeriodicRun.objects.filter(
+        Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - job.every), name=job.name
+    ).update(last_started_at=now)
+    return claimed == 1
+
+
+def run_due_jobs() -> list[str]:
+    """Run every job whose period has passed; a failing job is logged and does not stop the others."""
+    results = []
+    for job in JOBS:
+        if not claim(job):
+            continue
+        try:
+            result = job.run()
+        except Exception:
+            log.exception("periodic job %s failed", job.name)
+            result = "failed"
+        PeriodicRun.objects.filter(name=job.name).update(last_result=result[:200])
+        results.append(f"{job.name}: {result}")
+    return results
