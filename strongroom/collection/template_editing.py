@@ -108,11 +108,10 @@ def do_delete_section(section: TemplateSection, actor: Any) -> None:
         section.delete()
 
 
-def clean_item_spec(
-    section: TemplateSection, spec: dict[str, Any], item: TemplateItem | None
-) -> dict[str, Any]:
+def clean_item_spec(spec: dict[str, Any], earlier: list[Any]) -> dict[str, Any]:
     """The item's fields, checked: a question has a type (and choices when it offers them), a document
-    accepted kinds and sane limits, and a condition names an earlier item of the same checklist."""
+    accepted kinds and sane limits, and a condition names one of the `earlier` questions of the same
+    checklist (template or request)."""
     from strongroom.collection.checklists import validate_answer
 
     kind = spec.get("kind")
@@ -157,7 +156,6 @@ def clean_item_spec(
         clean["max_file_size"], clean["max_files"] = size, count
     condition = spec.get("condition_item")
     if condition is not None:
-        earlier = _items_before(section, item)
         if condition not in earlier or condition.kind != ItemKind.QUESTION:
             errors["condition_item"] = _("A condition must name an earlier question of this checklist.")
         else:
@@ -193,7 +191,7 @@ def do_save_item(
     """Add an item at the end of `section`, or change `item`."""
     with transaction.atomic():
         require_editor(section.template, actor)
-        clean = clean_item_spec(section, spec, item)
+        clean = clean_item_spec(spec, _items_before(section, item))
         if item is None:
             last = section.items.aggregate(last=Max("position"))["last"]
             item = TemplateItem(section=section, position=0 if last is None else last + 1)

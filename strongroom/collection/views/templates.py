@@ -4,82 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from strongroom.accounts.access import MANAGERS, membership_in
 from strongroom.collection import template_editing as editing
 from strongroom.collection.checklists import copy_template_to_workspace
+from strongroom.collection.forms import ItemForm, TemplateForm
 from strongroom.collection.models import Template, TemplateItem, TemplateSection
-from strongroom.collection.models.common import FileKind, ItemKind, QuestionType
-
-
-class TemplateForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    description = forms.CharField(
-        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    default_due_days = forms.IntegerField(
-        label=gettext_lazy("Days to reply"), min_value=1, max_value=365, required=False
-    )
-
-
-class ItemForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ItemKind.choices)
-    label = forms.CharField(label=gettext_lazy("Label"), max_length=300)
-    instructions = forms.CharField(
-        label=gettext_lazy("Instructions"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    required = forms.BooleanField(label=gettext_lazy("Required"), required=False, initial=True)
-    question_type = forms.ChoiceField(
-        label=gettext_lazy("Answer"), required=False, choices=[("", "—"), *QuestionType.choices]
-    )
-    choices = forms.CharField(
-        label=gettext_lazy("Choices (one per line)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    accepted_kinds = forms.MultipleChoiceField(
-        label=gettext_lazy("Accepted files"),
-        required=False,
-        choices=FileKind.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    max_file_size_mb = forms.IntegerField(
-        label=gettext_lazy("Largest file (MB)"), min_value=1, max_value=1024, initial=100
-    )
-    max_files = forms.IntegerField(label=gettext_lazy("Most files"), min_value=1, max_value=50, initial=10)
-    condition_item = forms.ChoiceField(label=gettext_lazy("Only show when the answer to"), required=False)
-    condition_value = forms.CharField(label=gettext_lazy("is"), required=False)
-
-    def __init__(self, *args: Any, questions: list[TemplateItem], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.questions = {str(q.pk): q for q in questions}
-        self.fields["condition_item"].choices = [  # type: ignore[attr-defined]
-            ("", "—"),
-            *[(key, q.label) for key, q in self.questions.items()],
-        ]
-
-    def spec(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "kind": data["kind"],
-            "label": data["label"],
-            "instructions": data["instructions"],
-            "required": data["required"],
-            "question_type": data["question_type"],
-            "choices": data["choices"].splitlines(),
-            "accepted_kinds": data["accepted_kinds"],
-            "max_file_size": data["max_file_size_mb"] * 1024 * 1024,
-            "max_files": data["max_files"],
-            "condition_item": self.questions.get(data["condition_item"] or ""),
-            "condition_value": data["condition_value"] or None,
-        }
+from strongroom.collection.models.common import ItemKind
+from strongroom.collection.views.common import errors_into
 
 
 def _editable(request: HttpRequest, workspace_id: Any, template_id: Any) -> tuple[Any, Template]:
@@ -88,15 +27,6 @@ def _editable(request: HttpRequest, workspace_id: Any, template_id: Any) -> tupl
     if template is None:
         raise Http404
     return membership, template
-
-
-def _errors_into(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = {"max_file_size": "max_file_size_mb"}.get(field, field)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -261,7 +191,7 @@ def item_edit(
         except (ValidationError, PermissionDenied) as exc:
             if isinstance(exc, PermissionDenied):
                 raise
-            _errors_into(form, exc)
+            errors_into(form, exc)
         else:
             messages.success(request, _("Item saved."))
             return redirect("staff:template", workspace_id=workspace_id, template_id=template.pk)
