@@ -16,5 +16,6 @@ urlpatterns = [
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("strongroom.collection.urls")),
+    path("", include("strongroom.accounts.urls")),
     path("", include("strongroom.portal.urls")),
 ]

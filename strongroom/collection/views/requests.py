@@ -21,6 +21,7 @@ from strongroom.collection import lifecycle, review
 from strongroom.collection.access import clients_for, item_for, request_for, templates_for
 from strongroom.collection.forms import RequestForm
 from strongroom.collection.threads import author_label, do_post_message, visible_thread
+from strongroom.portal.revocation import do_revoke_request_links
 
 
 def _refusal(exc: Exception) -> str:
@@ -154,6 +155,19 @@ def request_new_link(request: HttpRequest, workspace_id: Any, request_id: Any) -
         request_id,
         lambda: lifecycle.do_send_new_link(req, request.user, contributor),
         _("A new link is on its way; the earlier one no longer works."),
+    )
+
+
+@require_POST
+@login_required
+def request_revoke_links(request: HttpRequest, workspace_id: Any, request_id: Any) -> HttpResponse:
+    req = request_for(request.user, workspace_id, request_id)  # type: ignore[arg-type]
+    return _act(
+        request,
+        workspace_id,
+        request_id,
+        lambda: do_revoke_request_links(req, request.user),
+        _("Every link to this request is withdrawn. Send a new link when the client needs one."),
     )
 
 
