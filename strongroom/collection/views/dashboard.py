@@ -48,7 +48,7 @@ def dashboard(request: HttpRequest, workspace_id: Any) -> HttpResponse:
             requests = requests.filter(due_date__lte=data["due_before"])
         if data["client"]:
             requests = requests.filter(client__in=find_clients(membership.workspace, data["client"]))
-    ordered = requests.select_related("client__subject", "owner").order_by(
+    ordered = requests.select_related("client__subject", "owner__subject").order_by(
         "-overdue", "due_date", "-created_at"
     )
     page = Paginator(ordered, 50).get_page(request.GET.get("page"))
