@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 
@@ -81,7 +81,11 @@ def portal_view(*, gate: str | None = None) -> Callable[..., Callable[..., HttpR
                     return redirect(step)
                 if step is None and gate in ("portal:password", "portal:code"):
                     return redirect("portal:home")
-                return view(request, link, *args, **kwargs)
+                try:
+                    return view(request, link, *args, **kwargs)
+                except Http404:
+                    # Anything outside this link's request: the same neutral page, never another.
+                    return not_found(request)
 
         return wrapped
 
