@@ -104,6 +104,25 @@ class ItemForm(forms.Form):
             *[(key, q.label) for key, q in self.questions.items()],
         ]
 
+    @staticmethod
+    def initial_for(item: Any) -> dict[str, Any]:
+        """The form's starting values for an existing item (template or request), or a new one."""
+        if item is None:
+            return {"required": True}
+        return {
+            "kind": item.kind,
+            "label": item.label,
+            "instructions": item.instructions,
+            "required": item.required,
+            "question_type": item.question_type,
+            "choices": "\n".join(item.choices),
+            "accepted_kinds": item.accepted_kinds,
+            "max_file_size_mb": max(1, item.max_file_size // 2**20),
+            "max_files": item.max_files,
+            "condition_item": str(item.condition_item_id or ""),
+            "condition_value": "" if item.condition_value is None else item.condition_value,
+        }
+
     def spec(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {

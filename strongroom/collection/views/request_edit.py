@@ -71,21 +71,7 @@ def request_item_edit(
     if section is None or (item_id and item is None):
         raise Http404
     questions = [i for i in editing._before(section, item) if i.kind == ItemKind.QUESTION]
-    initial: dict[str, Any] = {"required": True}
-    if item is not None:
-        initial = {
-            "kind": item.kind,
-            "label": item.label,
-            "instructions": item.instructions,
-            "required": item.required,
-            "question_type": item.question_type,
-            "choices": "\n".join(item.choices),
-            "accepted_kinds": item.accepted_kinds,
-            "max_file_size_mb": max(1, item.max_file_size // 2**20),
-            "max_files": item.max_files,
-            "condition_item": str(item.condition_item_id or ""),
-            "condition_value": "" if item.condition_value is None else item.condition_value,
-        }
+    initial = ItemForm.initial_for(item)
     form = ItemForm(request.POST or None, questions=questions, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

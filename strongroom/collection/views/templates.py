@@ -169,21 +169,7 @@ def item_edit(
     section = _section(template, section_id)
     item = _item(template, item_id) if item_id else None
     questions = [i for i in editing._items_before(section, item) if i.kind == ItemKind.QUESTION]
-    initial: dict[str, Any] = {"required": True}
-    if item is not None:
-        initial = {
-            "kind": item.kind,
-            "label": item.label,
-            "instructions": item.instructions,
-            "required": item.required,
-            "question_type": item.question_type,
-            "choices": "\n".join(item.choices),
-            "accepted_kinds": item.accepted_kinds,
-            "max_file_size_mb": max(1, item.max_file_size // 2**20),
-            "max_files": item.max_files,
-            "condition_item": str(item.condition_item_id or ""),
-            "condition_value": "" if item.condition_value is None else item.condition_value,
-        }
+    initial = ItemForm.initial_for(item)
     form = ItemForm(request.POST or None, questions=questions, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
