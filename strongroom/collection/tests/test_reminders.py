@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from strongroom.accounts.models import User, Workspace
 from strongroom.collection.lifecycle import do_cancel_request, do_send_request
@@ -22,6 +20,7 @@ from strongroom.collection.tests.factories import (
     use_outbox,
 )
 from strongroom.jobs.models import PeriodicRun
+from strongroom.jobs.periodic import run_due_jobs
 from strongroom.mail import outbox
 
 pytestmark = pytest.mark.django_db
@@ -101,16 +100,16 @@ def test_no_reminder_once_the_client_is_done(
     assert not ReminderSent.objects.exists()
 
 
-def test_the_worker_runs_each_periodic_job_once_per_period(
-    sent: Request, settings: Any, django_capture_on_commit_callbacks: Any
+def test_each_periodic_job_runs_once_per_period(
+    sent: Request, django_capture_on_commit_callbacks: Any
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     Request.objects.filter(pk=sent.pk).update(due_date=date.today())
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("worker", "--once", stdout=(out := io.StringIO()))
-        call_command("worker", "--once", stdout=(again := io.StringIO()))
 
-    assert "reminders: 1 reminder(s) queued" in out.getvalue()
-    assert "reminders" not in again.getvalue()  # its period has not passed
+    with django_capture_on_commit_callbacks(execute=True):
+        first = run_due_jobs()
+        again = run_due_jobs()
+
+    assert "reminders: 1 reminder(s) queued" in first
+    assert not [line for line in again if line.startswith("reminders")]  # its period has not passed
     assert PeriodicRun.objects.get(name="reminders").last_result == "1 reminder(s) queued"
     assert ReminderSent.objects.count() == 1
