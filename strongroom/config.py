@@ -87,6 +87,7 @@ def production_problems(
     key_dir: Path,
     key_provider: str,
     allowed_hosts: list[str],
+    demo: bool = False,
 ) -> list[str]:
     """Every reason the given configuration is unsafe to run in production, as sentences."""
     problems = []
@@ -94,6 +95,8 @@ def production_problems(
         problems.append("STRONGROOM_SECRET_KEY is not set")
     if debug:
         problems.append("STRONGROOM_DEBUG is on")
+    if demo:
+        problems.append("STRONGROOM_DEMO is on (it lets owners read every workspace's e-mail)")
     if "*" in allowed_hosts or not allowed_hosts:
         problems.append("STRONGROOM_ALLOWED_HOSTS must name the site's host names, not '*' or nothing")
     if key_provider == "file":

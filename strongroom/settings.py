@@ -34,6 +34,8 @@ PKCS11_TOKEN_LABEL = env_str("STRONGROOM_PKCS11_TOKEN_LABEL", "strongroom")
 PKCS11_PIN = env_str("STRONGROOM_PKCS11_PIN")
 
 DEBUG = env_bool("STRONGROOM_DEBUG", False)
+# A trial installation: owners may read the sealed outbox (every workspace's mail) in the browser.
+DEMO = env_bool("STRONGROOM_DEMO", False)
 ALLOWED_HOSTS = env_list("STRONGROOM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 _secret_key = env_str("STRONGROOM_SECRET_KEY")
@@ -46,6 +48,7 @@ if PRODUCTION:
             key_dir=KEY_DIR,
             key_provider=KEY_PROVIDER,
             allowed_hosts=ALLOWED_HOSTS,
+            demo=DEMO,
         )
     )
 # Outside production the signing key is made on first start and kept beside the master key, so

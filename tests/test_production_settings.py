@@ -37,6 +37,7 @@ def test_safe_production_settings_start(tmp_path: Path) -> None:
     [
         ({"STRONGROOM_SECRET_KEY": ""}, "STRONGROOM_SECRET_KEY is not set"),
         ({"STRONGROOM_DEBUG": "true"}, "STRONGROOM_DEBUG is on"),
+        ({"STRONGROOM_DEMO": "true"}, "STRONGROOM_DEMO is on"),
         ({"STRONGROOM_ALLOWED_HOSTS": "*"}, "STRONGROOM_ALLOWED_HOSTS must name"),
         ({"STRONGROOM_KEY_DIR": "{data}/keys"}, "is inside the data folder"),
         ({"STRONGROOM_DEBUG": "perhaps"}, "STRONGROOM_DEBUG must be true or false"),

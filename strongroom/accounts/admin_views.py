@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
@@ -272,6 +273,7 @@ def _may_read_outbox(request: HttpRequest) -> bool:
     user = request.user
     return (
         outbox.outbox_in_use()
+        and settings.DEMO
         and isinstance(user, User)
         and user.is_active
         and Membership.objects.filter(user=user, role=Role.OWNER).exists()
@@ -280,7 +282,7 @@ def _may_read_outbox(request: HttpRequest) -> bool:
 
 def _outbox_gate(request: HttpRequest) -> HttpResponse | None:
     """404 when mail really leaves (SMTP) and for anyone but an owner; sign-in first otherwise."""
-    if not outbox.outbox_in_use():
+    if not outbox.outbox_in_use() or not settings.DEMO:
         raise Http404("No outbox.")
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())

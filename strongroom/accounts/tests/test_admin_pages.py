@@ -541,8 +541,10 @@ def test_managers_change_roles_and_remove_members_and_see_refusals(
 
 
 def test_an_owner_reads_the_outbox_and_each_reading_is_audited(
-    owner: User, workspace: Workspace, mail_folder: Path, django_capture_on_commit_callbacks: Any
+    owner: User, workspace: Workspace, mail_folder: Path, django_capture_on_commit_callbacks: Any,
+    settings: Any,
 ) -> None:
+    settings.DEMO = True
     capture = django_capture_on_commit_callbacks
     invite(signed_in(owner), workspace, "nina@firm-a.example", Role.MEMBER, capture)
     [listed] = outbox.list_messages()
@@ -562,7 +564,9 @@ def test_the_outbox_is_hidden_from_members_and_when_smtp_is_configured(
     settings: Any, owner: User, member: User, workspace: Workspace, mail_folder: Path
 ) -> None:
     do_invite(workspace, "nina@firm-a.example", Role.MEMBER, owner)
+    assert signed_in(owner).get(url("outbox")).status_code == 404  # not a demo installation
 
+    settings.DEMO = True
     assert signed_in(member).get(url("outbox")).status_code == 404
     assert Client().get(url("outbox")).status_code == 302  # sign in first
 
