@@ -195,4 +195,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("STRONGROOM_LOG_LEVEL", "INFO")},
+    # Django logs every 404 with its path, and portal paths carry link tokens: log errors only.
+    "loggers": {"django.request": {"level": "ERROR"}},
 }

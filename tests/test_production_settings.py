@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +89,13 @@ def test_an_unreadable_secret_file_is_named(tmp_path: Path) -> None:
     done = start({"STRONGROOM_SECRET_KEY_FILE": str(tmp_path / "missing")}, tmp_path)
     assert done.returncode == 1
     assert "STRONGROOM_SECRET_KEY_FILE points to" in done.stderr
+
+
+def test_a_portal_token_in_a_404_is_not_logged(
+    caplog: pytest.LogCaptureFixture, client: Any, db: Any
+) -> None:
+    with caplog.at_level("DEBUG"):
+        reply = client.get("/p/a-token-that-must-stay-out-of-logs")
+
+    assert reply.status_code == 404
+    assert "a-token-that-must-stay-out-of-logs" not in caplog.text
