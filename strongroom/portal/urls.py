@@ -19,4 +19,5 @@ urlpatterns = [
     path("portal/finish/", views.finish, name="finish"),
     path("portal/receipt/", views.receipt, name="receipt"),
     path("portal/messages/", views.thread, name="messages"),
+    path("portal/logo", views.logo, name="logo"),
 ]

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Js
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from strongroom.collection import answers
 from strongroom.collection.models import RequestItem, Upload
@@ -315,3 +315,20 @@ def attachment(request: HttpRequest, link: PortalLink, item_id: Any) -> HttpResp
     if item.attachment is None:
         raise Http404
     return blob_response(item.attachment, actor=link, as_attachment=True)
+
+
+@require_safe
+def logo(request: HttpRequest) -> HttpResponseBase:
+    """The workspace's logo, for the portal header: its own file, not personal data, so not audited."""
+    from django.http import StreamingHttpResponse
+
+    from strongroom.vault.actions import read_blob
+
+    link = session.current_link(request)
+    blob = link.request.workspace.logo if link is not None else None
+    if blob is None:
+        return session.not_found(request)
+    response = StreamingHttpResponse(read_blob(blob), content_type=blob.meta.get("content_type", "image/png"))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
