@@ -43,17 +43,17 @@ def do_create_workspace(name: str, owner: User, actor: Any, *, region: str = "de
         workspace = Workspace.objects.create(name=name, region=region)
         keys.create_keyring(workspace)
         record(actor, "workspace.created", workspace)
-        _add_membership(workspace, owner, Role.OWNER, actor)
+        add_membership(workspace, owner, Role.OWNER, actor)
     return workspace
 
 
-def _add_membership(workspace: Workspace, user: User, role: str, actor: Any) -> Membership:
+def add_membership(workspace: Workspace, user: User, role: str, actor: Any) -> Membership:
     membership = Membership.objects.create(workspace=workspace, user=user, role=role)
     record(actor, "membership.added", membership, workspace=workspace, user=str(user.pk), role=role)
     return membership
 
 
-def _require_manager(workspace: Workspace, actor: Any) -> None:
+def require_manager(workspace: Workspace, actor: Any) -> None:
     """Staff actors must be owner or admin of the workspace; operators and the system may act."""
     if isinstance(actor, User) and not Membership.objects.filter(
         workspace=workspace, user=actor, role__in=[Role.OWNER, Role.ADMIN]
@@ -61,7 +61,7 @@ def _require_manager(workspace: Workspace, actor: Any) -> None:
         raise PermissionDenied("Only owners and admins manage members of this workspace.")
 
 
-def _require_owner_for(role: str, workspace: Workspace, actor: Any) -> None:
+def require_owner_for(role: str, workspace: Workspace, actor: Any) -> None:
     if role == Role.OWNER and isinstance(actor, User) and not Membership.objects.filter(
         workspace=workspace, user=actor, role=Role.OWNER
     ).exists():
@@ -72,11 +72,11 @@ def do_add_member(workspace: Workspace, user: User, role: str, actor: Any) -> Me
     if role not in Role.values:
         raise ValidationError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
     with transaction.atomic():
-        _require_manager(workspace, actor)
-        _require_owner_for(role, workspace, actor)
+        require_manager(workspace, actor)
+        require_owner_for(role, workspace, actor)
         if Membership.objects.filter(workspace=workspace, user=user).exists():
             raise ValidationError("This user is already a member of the workspace.")
-        return _add_membership(workspace, user, role, actor)
+        return add_membership(workspace, user, role, actor)
 
 
 def _lock_workspace(workspace_id: Any) -> None:
@@ -96,8 +96,8 @@ def do_change_role(membership: Membership, role: str, actor: Any) -> Membership:
     with transaction.atomic():
         _lock_workspace(membership.workspace_id)
         locked = Membership.objects.select_for_update().select_related("workspace").get(pk=membership.pk)
-        _require_manager(locked.workspace, actor)
-        _require_owner_for(role if role == Role.OWNER else locked.role, locked.workspace, actor)
+        require_manager(locked.workspace, actor)
+        require_owner_for(role if role == Role.OWNER else locked.role, locked.workspace, actor)
         if role != Role.OWNER:
             _check_owner_remains(locked)
         old = locked.role
@@ -111,8 +111,8 @@ def do_remove_member(membership: Membership, actor: Any) -> None:
     with transaction.atomic():
         _lock_workspace(membership.workspace_id)
         locked = Membership.objects.select_for_update().select_related("workspace").get(pk=membership.pk)
-        _require_manager(locked.workspace, actor)
-        _require_owner_for(locked.role, locked.workspace, actor)
+        require_manager(locked.workspace, actor)
+        require_owner_for(locked.role, locked.workspace, actor)
         _check_owner_remains(locked)
         record(actor, "membership.removed", locked, user=str(locked.user_id), role=locked.role)
         locked.delete()

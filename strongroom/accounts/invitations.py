@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from strongroom.accounts.actions import _add_membership, _require_manager, _require_owner_for, do_create_user
+from strongroom.accounts.actions import add_membership, do_create_user, require_manager, require_owner_for
 from strongroom.accounts.models import Invitation, Membership, Role, User, Workspace
 from strongroom.audit.actions import record
 from strongroom.crypto import keys
@@ -87,8 +87,8 @@ def do_invite(workspace: Workspace, email: str, role: str, actor: Any) -> tuple[
         raise ValidationError(_("Choose a role."))
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic():
-        _require_manager(workspace, actor)
-        _require_owner_for(role, workspace, actor)
+        require_manager(workspace, actor)
+        require_owner_for(role, workspace, actor)
         user = _invitee(email, actor)
         if Membership.objects.filter(workspace=workspace, user=user).exists():
             raise ValidationError(_("This person is already a member of the workspace."))
@@ -177,7 +177,7 @@ def do_accept_invitation(invitation: Invitation, actor: Any, *, password: str | 
             raise PermissionDenied(_("Sign in as the invited account to accept this invitation."))
         membership = Membership.objects.filter(workspace=locked.workspace, user=user).first()
         if membership is None:
-            membership = _add_membership(locked.workspace, user, locked.role, actor)
+            membership = add_membership(locked.workspace, user, locked.role, actor)
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
         record(actor, "membership.invitation_accepted", locked, subject=user.subject_id,
@@ -190,8 +190,8 @@ def do_revoke_invitation(invitation: Invitation, actor: Any) -> None:
     """Owners and admins withdraw a pending invitation (an owner's invitation: owners only)."""
     with transaction.atomic():
         locked = Invitation.objects.select_for_update().select_related("workspace").get(pk=invitation.pk)
-        _require_manager(locked.workspace, actor)
-        _require_owner_for(locked.role, locked.workspace, actor)
+        require_manager(locked.workspace, actor)
+        require_owner_for(locked.role, locked.workspace, actor)
         if not _pending(locked):
             raise ValidationError(_("This invitation is no longer pending."))
         locked.revoked_at = timezone.now()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -91,9 +91,7 @@ def do_acknowledge(link: PortalLink, notice: Notice, ip: str | None = None) -> A
     return ack
 
 
-def acknowledgement_required(link: PortalLink) -> Any:
+def acknowledgement_required(link: PortalLink) -> None:
     """Nothing may be given before the notice is acknowledged."""
-    from django.core.exceptions import PermissionDenied
-
     if not has_acknowledged(link):
         raise PermissionDenied(_("Please read and acknowledge the privacy notice first."))

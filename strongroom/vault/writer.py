@@ -129,7 +129,7 @@ class BlobWriter:
         return self._state is _State.COMMITTED
 
     def write(self, data: bytes) -> None:
-        """Hash, count and seal `data`. Past `max_size`: discard everything, raise FileTooLarge."""
+        """Count and seal `data`. Past `max_size`: discard everything, raise FileTooLarge."""
         if self._state is not _State.OPEN or self._sealer is None:
             raise RuntimeError(f"blob writer is {self._state.value}: it takes no more data")
         size = self._size + len(data)
