@@ -138,6 +138,9 @@ def test_a_french_clients_portal_is_in_french(workspace: Workspace, owner: User)
                    "Cela ne me concerne pas", "Marquer comme sans objet", "Manquant"):
         assert french in page, french
     assert "I've finished" not in page and "Checklist" not in page and "Your answer" not in page
+    # what the page's script says (limits, a dropped connection) comes translated too
+    assert 'data-too-big="« {name} » fait {size} : la limite est de {limit}."' in page
+    assert 'data-units="o Ko Mo Go"' in page
 
 
 def test_an_english_clients_portal_is_in_english(workspace: Workspace, owner: User) -> None:

@@ -3,6 +3,13 @@
 (function () {
   "use strict";
   const json = { Accept: "application/json" };
+  // Sentences come translated from the page (#portal-text), in the client's language.
+  const text = (document.getElementById("portal-text") || { dataset: {} }).dataset;
+  function t(key, fallback, values) {
+    let sentence = text[key] || fallback;
+    Object.entries(values || {}).forEach(([name, value]) => { sentence = sentence.replace("{" + name + "}", value); });
+    return sentence;
+  }
 
   function say(form, text, ok) {
     const out = form.querySelector(".feedback");
@@ -10,7 +17,7 @@
   }
 
   function humanSize(bytes) {
-    const units = ["B", "KB", "MB", "GB"];
+    const units = (text.units || "B KB MB GB").split(" ");
     let i = 0;
     while (bytes >= 1000 && i < units.length - 1) { bytes /= 1000; i++; }
     return bytes.toFixed(i ? 1 : 0) + " " + units[i];
@@ -23,10 +30,15 @@
   function checkLimits(form, files) {
     const maxSize = Number(form.dataset.maxSize), maxFiles = Number(form.dataset.maxFiles);
     const existing = Number(form.dataset.existing || 0);
-    if (!files.length) return form.dataset.msgNone || "Choose at least one file.";
-    if (files.length + existing > maxFiles) return "At most " + maxFiles + " file(s) for this item.";
+    if (!files.length) return t("none", "Choose at least one file.");
+    if (files.length + existing > maxFiles) {
+      return t("tooMany", "At most {count} file(s) for this item.", { count: maxFiles });
+    }
     const big = files.find((f) => f.size > maxSize);
-    if (big) return "“" + big.name + "” is " + humanSize(big.size) + ": the limit is " + humanSize(maxSize) + ".";
+    if (big) {
+      return t("tooBig", "“{name}” is {size}: the limit is {limit}.",
+        { name: big.name, size: humanSize(big.size), limit: humanSize(maxSize) });
+    }
     return "";
   }
 
@@ -53,7 +65,7 @@
         try { reply = JSON.parse(xhr.responseText); } catch (e) { reply = { ok: false, message: xhr.statusText }; }
         resolve(reply);
       };
-      xhr.onerror = () => resolve({ ok: false, message: "The connection failed. Please try again." });
+      xhr.onerror = () => resolve({ ok: false, message: t("offline", "The connection failed. Please try again.") });
       xhr.send(data);
     });
   }
@@ -89,7 +101,7 @@
     let timer = null;
     async function save() {
       const reply = await fetch(form.action, { method: "POST", body: new FormData(form), headers: json, credentials: "same-origin" })
-        .then((r) => r.json()).catch(() => ({ ok: false, message: "Not saved: the connection failed." }));
+        .then((r) => r.json()).catch(() => ({ ok: false, message: t("notSaved", "Not saved: the connection failed.") }));
       say(form, reply.message, reply.ok);
       if (reply.ok && article && article.dataset.hasDependants) window.location.reload();
     }
