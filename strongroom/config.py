@@ -120,10 +120,8 @@ def refuse_unsafe_production(problems: list[str]) -> None:
 def development_secret_key(key_dir: Path) -> str:
     """The signing key of a development installation, created on first use (mode 0600)."""
     path = key_dir / "django-secret-key"
-    try:
+    if path.exists():
         return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
     key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = secrets.token_urlsafe(50)
     try:

@@ -143,9 +143,6 @@ class RequestItem(ItemSpec):
         },
     )
 
-    class Meta(ItemSpec.Meta):
-        pass
-
     def __str__(self) -> str:
         return f"request item {self.id}"
 

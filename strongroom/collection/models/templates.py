@@ -82,8 +82,5 @@ class TemplateItem(ItemSpec):
         }
     )
 
-    class Meta(ItemSpec.Meta):
-        pass
-
     def __str__(self) -> str:
         return f"template item {self.id}"
