@@ -15,8 +15,9 @@ to 60 days ahead, 1 in 10 without one, so some are overdue). A cookie-keeping cl
 
 Baseline, in the same run: bench/hello_app.py (bare Django, one view answering "hello", no
 middleware or database) served by granian with Strongroom's own flags, measured the same way and
-sent the same headers. The load comes from `wrk` when installed (it costs the 2 CPUs little), else
-from Python threads (which compete with the server for the CPUs: the baseline then reads lower).
+sent the same headers; for reference, the same app's page of one template and one query too. The
+load comes from `wrk` when installed (it costs the 2 CPUs little), else from Python threads (which
+compete with the server for the CPUs: the baseline then reads lower).
 Every response is checked: wrk's non-2xx/3xx count and its bytes per response (a redirect to the
 sign-in page would be tiny), the Python client's status codes and body sizes.
 """
@@ -267,6 +268,9 @@ def main() -> int:
 
             board = measure(tool, dashboard_url, headers, args.connections, args.seconds, body_size)
             base = measure(tool, hello.url + "/", headers, args.connections, args.seconds, len(b"hello"))
+            one_query = measure(
+                tool, hello.url + "/one-query/", headers, args.connections, args.seconds, len(b"<h1>")
+            )
             status, landed, _ = staff.get(f"/w/{workspace_id}/")
             still_signed_in = status == 200 and landed == dashboard_url
         finally:
@@ -277,11 +281,14 @@ def main() -> int:
     print(f"  after the run: {load_average()}")
     print(describe("Strongroom dashboard GET /w/<ws>/", board))
     print(describe("bare Django 'hello' (baseline)", base))
+    print(describe("bare Django, 1 template + 1 query", one_query))
     problems = []
     if rows != 50:
         problems.append(f"the dashboard showed {rows} rows, not 50")
-    if board.bad or base.bad:
-        problems.append(f"bad responses: dashboard {board.bad}, hello {base.bad}")
+    if board.bad or base.bad or one_query.bad:
+        problems.append(
+            f"bad responses: dashboard {board.bad}, hello {base.bad}, one-query page {one_query.bad}"
+        )
     if not still_signed_in:
         problems.append("the staff session did not survive the run")
     for problem in problems:
@@ -292,6 +299,12 @@ def main() -> int:
         f"dashboard {board.rps:.0f} req/s vs hello {base.rps:.0f} req/s ({tool}, {args.connections} "
         f"connections): {fmt_ratio(ratio)} (target >= {RATIO_TARGET:.2f}); "
         f"checks {'passed' if not problems else 'FAILED'}{'' if ok else '  MISSED'}"
+    )
+    one_query_ratio = one_query.rps / base.rps if base.rps else 0.0
+    board_to_one_query = board.rps / one_query.rps if one_query.rps else 0.0
+    print(
+        f"for reference: one template + one query reaches {fmt_ratio(one_query_ratio)} of hello; "
+        f"the dashboard reaches {fmt_ratio(board_to_one_query)} of that page"
     )
     return 0
 
