@@ -30,6 +30,7 @@ from strongroom.accounts.models import Invitation, Membership, Role, User, Works
 from strongroom.audit.actions import record
 from strongroom.crypto import keys
 from strongroom.crypto.models import Keyring, SubjectKey
+from strongroom.vault.actions import delete_blob
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +274,7 @@ def do_update_workspace_settings(workspace: Workspace, actor: Any, **changes: An
             setattr(locked, name, changes[name])
         locked.full_clean(exclude=[f.name for f in Workspace._meta.fields if f.name not in changed],
                           validate_unique=False)
+        replaced = locked.logo
         if logo is None and locked.logo_id is not None:
             locked.logo = None
             changed.append("logo")
@@ -282,4 +284,6 @@ def do_update_workspace_settings(workspace: Workspace, actor: Any, **changes: An
         if changed:
             locked.save(update_fields=changed)
             record(actor, "workspace.settings_changed", locked, fields=sorted(changed))
+        if "logo" in changed and replaced is not None:  # the old logo goes with its replacement
+            delete_blob(replaced)
     return locked

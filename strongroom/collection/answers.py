@@ -132,18 +132,17 @@ def given_by_same_person(upload: Upload, link: PortalLink) -> bool:
 
 def do_remove_upload(link: PortalLink, upload: Upload) -> None:
     """A client takes back a file of theirs that nobody has reviewed yet."""
-    from strongroom.vault.storage import get_storage
+    from strongroom.vault.actions import delete_blob
 
     with transaction.atomic():
         item = _open_item(link, upload.item)
         upload = Upload.objects.select_for_update().select_related("blob").get(pk=upload.pk)
         if not given_by_same_person(upload, link) or upload.state != UploadState.PENDING:
             raise PermissionDenied(_("Only your own files waiting for review can be removed."))
-        blob, storage_name = upload.blob, upload.blob.storage_name
+        blob = upload.blob
         upload.delete()
-        blob.delete()
+        delete_blob(blob)
         _touch(item, link, _state_after_uploads(item), "item.file_removed", upload=str(upload.pk))
-        transaction.on_commit(lambda: get_storage().delete(storage_name))
 
 
 def do_finish(link: PortalLink) -> Request:

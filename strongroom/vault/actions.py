@@ -40,6 +40,19 @@ def do_store_blob(
     return blob
 
 
+def delete_blob(blob: Blob) -> None:
+    """Remove the row now and the stored object once the caller's transaction commits.
+
+    MUST run inside the transaction that records why the file went (its audit event): if that
+    rolls back, the row comes back and the object was never touched.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("delete_blob must run inside the transaction that records it")
+    storage_name = blob.storage_name
+    blob.delete()
+    transaction.on_commit(lambda: get_storage().delete(storage_name), robust=True)
+
+
 def _file_key(blob: Blob) -> bytes:
     subject_key = keys.subject_key(blob.subject)
     return primitives.unseal(subject_key, bytes(blob.wrapped_file_key), file_key_aad(blob))

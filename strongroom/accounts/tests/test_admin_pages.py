@@ -272,19 +272,27 @@ def test_the_workspace_key_is_made_once_on_the_first_owner_post_and_audited(
     assert (event.subject, event.workspace) == (key.pk, workspace.pk)
 
 
-def test_a_second_logo_reuses_the_workspace_key_and_removing_it_works(
-    owner: User, workspace: Workspace
+def test_a_second_logo_replaces_the_first_and_removing_it_leaves_no_file(
+    settings: Any, owner: User, workspace: Workspace, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = signed_in(owner)
     for name in ("one.png", "two.png"):
         form = settings_form(workspace, logo=SimpleUploadedFile(name, png()))
-        client.post(url("settings", workspace.pk), form)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url("settings", workspace.pk), form)
+
+    # the second logo reuses the workspace key, and the first one is gone: row and sealed file
     assert SubjectKey.objects.filter(kind=SubjectKey.Kind.WORKSPACE).count() == 1
     assert Workspace.objects.get(pk=workspace.pk).logo.meta["name"] == "two.png"  # type: ignore[union-attr]
+    assert Blob.objects.count() == 1
+    assert len(stored_files(settings)) == 1
 
-    client.post(url("settings", workspace.pk), settings_form(workspace, remove_logo="on"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("settings", workspace.pk), settings_form(workspace, remove_logo="on"))
 
     assert Workspace.objects.get(pk=workspace.pk).logo is None
+    assert not Blob.objects.exists()
+    assert stored_files(settings) == []
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
