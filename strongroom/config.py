@@ -99,14 +99,16 @@ def production_problems(
         problems.append("STRONGROOM_DEMO is on (it lets owners read every workspace's e-mail)")
     if "*" in allowed_hosts or not allowed_hosts:
         problems.append("STRONGROOM_ALLOWED_HOSTS must name the site's host names, not '*' or nothing")
-    if key_provider == "file":
-        if is_inside(key_dir, data_dir):
-            problems.append(
-                f"the master key folder {key_dir} is inside the data folder {data_dir}; "
-                "keep keys apart from the data they protect"
-            )
-        for path in loose_permission_files(key_dir):
-            problems.append(f"{path} can be read by users other than its owner (run chmod go-rwx on it)")
+    # The key folder holds the master keys (file provider) and, with either provider, the subject
+    # secrets that crypto-shredding deletes: a backup of the data folder must never carry them.
+    what = "key folder" if key_provider == "file" else "key folder (it holds the subject secrets)"
+    if is_inside(key_dir, data_dir):
+        problems.append(
+            f"the {what} {key_dir} is inside the data folder {data_dir}; "
+            "keep keys apart from the data they protect"
+        )
+    for path in loose_permission_files(key_dir) + loose_permission_files(key_dir / "subjects"):
+        problems.append(f"{path} can be read by users other than its owner (run chmod go-rwx on it)")
     return problems
 
 

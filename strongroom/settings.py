@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "strongroom.collection",
     "strongroom.portal",
     "strongroom.jobs",
+    "strongroom.rights",
     "django_tasks_db",
 ]
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("strongroom.collection.urls")),
     path("", include("strongroom.accounts.urls")),
     path("", include("strongroom.portal.urls")),
+    path("", include("strongroom.rights.urls")),
 ]

@@ -56,13 +56,26 @@ class StaffNav:
         self._request = request
 
     @cached_property
-    def role(self) -> str:
+    def _membership(self) -> tuple[str, bool]:
         user, match = self._request.user, self._request.resolver_match
         workspace_id = match.kwargs.get("workspace_id") if match is not None else None
         if workspace_id is None or not user.is_authenticated:
-            return ""
-        found = Membership.objects.filter(user=user, workspace_id=workspace_id).values_list("role", flat=True)
-        return str(found.first() or "")
+            return "", False
+        found = Membership.objects.filter(user=user, workspace_id=workspace_id).values_list(
+            "role", "privacy_officer"
+        )
+        role, officer = found.first() or ("", False)
+        return str(role), bool(officer)
+
+    @property
+    def role(self) -> str:
+        return self._membership[0]
+
+    @property
+    def rights(self) -> bool:
+        """Owners, admins and privacy officers handle rights requests."""
+        role, officer = self._membership
+        return role in (Role.OWNER, Role.ADMIN) or officer
 
     @property
     def is_owner(self) -> bool:

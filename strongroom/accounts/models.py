@@ -161,6 +161,8 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # Decides, with the owners, on the rights requests of the workspace's clients.
+    privacy_officer = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     data_map = DataMap(
@@ -169,6 +171,7 @@ class Membership(models.Model):
             "user": "reference to a staff user",
             "workspace": "reference to a workspace",
             "role": "role in the workspace",
+            "privacy_officer": "flag",
             "created_at": "time the membership began",
         }
     )

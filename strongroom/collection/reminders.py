@@ -49,7 +49,12 @@ def send_due_reminders(today: date | None = None) -> int:
 
     today = today or timezone.localdate()
     queued = 0
-    candidates = Request.objects.filter(state__in=WAITING, due_date__isnull=False).only(
+    from strongroom.rights.restriction import restricted_subjects
+
+    # A restricted client's data is frozen (Art. 18): the worker does not remind them.
+    candidates = Request.objects.filter(state__in=WAITING, due_date__isnull=False).exclude(
+        client__subject__in=restricted_subjects()
+    ).only(
         "id",
         "state",
         "due_date",

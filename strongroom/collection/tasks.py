@@ -109,7 +109,9 @@ def notify_staff(template: str, request_id: str) -> int:
     """Tell the request's owner and assignees that something arrived; a link, never the content."""
     from strongroom.mail.render import send_mail_in_language
 
-    request = Request.objects.select_related("workspace", "owner", "client").get(pk=request_id)
+    request = Request.objects.select_related("workspace", "owner").filter(pk=request_id).first()
+    if request is None:  # erased since the task was queued
+        return 0
     people = {request.owner, *request.assignees.filter(is_active=True)}
     url = f"{settings.BASE_URL}/w/{request.workspace_id}/requests/{request.pk}/"
     for person in people:
@@ -120,7 +122,6 @@ def notify_staff(template: str, request_id: str) -> int:
             context={
                 "workspace_name": request.workspace.name,
                 "title": request.title,
-                "client_display": request.client.name,
                 "review_url": url,
             },
         )

@@ -17,6 +17,14 @@ class MasterKeyError(CryptoError):
     """The master key is missing, wrong, or unsafe to use."""
 
 
+class SubjectSecretMissing(MasterKeyError):
+    """A live subject's secret is missing from (or damaged in) the key folder's subject secret store.
+
+    Not an erasure: the subject was never destroyed, so the store is incomplete and must be restored
+    from the key-folder backup. Never a DecryptionFailed, so nothing shows it as "erased".
+    """
+
+
 class KeyProviderError(CryptoError):
     """The key provider (key file or HSM) could not be used."""
 

@@ -57,8 +57,15 @@ class Keyring(models.Model):
 class SubjectKey(models.Model):
     """A data subject (a client, a staff user) and the key their personal data is sealed with.
 
-    Destroying the key (crypto-shredding) makes every field and file of the subject unreadable,
-    in the database, the blob store and every backup of either.
+    The subject key is wrapped under a key derived from the keyring key and the subject's secret,
+    a file of the key folder's subject secret store (subject_secrets.py), never in the database.
+    Destroying the subject (crypto-shredding) nulls `wrapped_key` and deletes the secret: every
+    field and file of the subject is then unreadable, in the database, the blob store and every
+    backup of either, including database backups taken before the erasure. Only a backup of the
+    key folder older than the erasure could still open them.
+
+    `secret_held` is False for subjects made before subject secrets existed: their key is wrapped
+    under the keyring key alone until `keys bind-subjects` binds them to a secret.
     """
 
     class Kind(models.TextChoices):
@@ -72,6 +79,8 @@ class SubjectKey(models.Model):
     keyring = models.ForeignKey(Keyring, on_delete=models.PROTECT, related_name="subject_keys")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     wrapped_key = models.BinaryField(null=True)
+    # True once the key is wrapped under the keyring key AND the subject's secret (every new subject).
+    secret_held = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     destroyed_at = models.DateTimeField(null=True, blank=True)
 
@@ -80,7 +89,8 @@ class SubjectKey(models.Model):
             "id": "random identifier",
             "keyring": "reference to a keyring",
             "kind": "whether the subject is staff or a client",
-            "wrapped_key": "key material, encrypted under the workspace key",
+            "wrapped_key": "key material, encrypted under the workspace key and the subject's secret",
+            "secret_held": "flag",
             "created_at": "key lifecycle time",
             "destroyed_at": "key lifecycle time",
         }

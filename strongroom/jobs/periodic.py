@@ -34,8 +34,30 @@ def _sweep_incoming() -> str:
     return f"{sweep_incoming(timedelta(hours=6))} abandoned upload(s) removed"
 
 
+def _sweep_subject_secrets() -> str:
+    from strongroom.audit.actors import SYSTEM
+    from strongroom.crypto.keys import sweep_subject_secrets
+
+    return str(sweep_subject_secrets(SYSTEM))
+
+
+def _rights_deadlines() -> str:
+    from strongroom.rights.warnings import send_deadline_warnings
+
+    return f"{send_deadline_warnings()} rights deadline warning(s) queued"
+
+
+def _expired_packages() -> str:
+    from strongroom.rights.packages import erase_expired_packages
+
+    return f"{erase_expired_packages()} expired access package(s) erased"
+
+
 JOBS = (
     Job("reminders", timedelta(minutes=15), _reminders),
+    Job("rights-deadlines", timedelta(hours=1), _rights_deadlines),
+    Job("expired-packages", timedelta(hours=1), _expired_packages),
+    Job("sweep-subject-secrets", timedelta(hours=1), _sweep_subject_secrets),
     Job("sweep-incoming", timedelta(hours=1), _sweep_incoming),
 )
 

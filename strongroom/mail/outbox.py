@@ -188,3 +188,21 @@ def find_links(msg: EmailMessage) -> list[str]:
         if url not in links:
             links.append(url)
     return links
+
+
+def delete_messages_to(address: str, *, folder: Path | None = None) -> int:
+    """Remove every message addressed to `address` (an erased person's mail); the count removed.
+
+    Addresses compare case-insensitively. A file that cannot be opened is left alone.
+    """
+    where = folder or outbox_folder()
+    wanted = address.strip().casefold()
+    removed = 0
+    for message in list_messages(folder=where):
+        if any(to.strip().casefold() == wanted for to in message.to):
+            with contextlib.suppress(FileNotFoundError):
+                (where / (message.id + SUFFIX)).unlink()
+            removed += 1
+    if removed:
+        _sync_folder(where)
+    return removed

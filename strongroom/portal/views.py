@@ -19,6 +19,7 @@ from strongroom.portal import links, session
 from strongroom.portal.models import PortalLink
 from strongroom.portal.notice import do_acknowledge, notice_for
 from strongroom.portal.session import portal_view
+from strongroom.rights.restriction import active_restriction
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -32,6 +33,7 @@ def _context(link: PortalLink, **extra: Any) -> dict[str, Any]:
         "workspace": workspace,
         "accent": workspace.accent_colour,
         "request_obj": link.request,
+        "restriction": active_restriction(link.request.client.subject_id),
     } | extra
 
 

@@ -98,6 +98,15 @@ class DataMap:
     # Personal data of whoever acted (not of the row's subject), sealed under the workspace key:
     # the network address in the audit log. Listed for the record of processing.
     actor_data: Mapping[str, Personal] = field(default_factory=dict)
+    # Why rows of this model outlive their subject's erasure (their sealed fields become
+    # unreadable with the subject's key); empty: erasure deletes them.
+    kept_on_erasure: str = ""
+    # Fields that are not personal but give the person's data its meaning in their access package
+    # (the question an answer replies to, the title of a request).
+    export_with: tuple[str, ...] = ()
+    # Whether a restriction of the subject (Art. 18) freezes these rows; False for the records of
+    # the rights themselves and for the thread the workspace still talks to the person through.
+    frozen_by_restriction: bool = True
 
     def resolve(self, personal: Personal) -> Personal:
         """A field's declaration with the model's defaults filled in."""
@@ -166,6 +175,9 @@ def unclassified_fields(model: type[Model]) -> list[str]:
             problems.append(f"{label}.{name}: unclassified (declare it personal or not personal)")
     known = {f.name for f in model._meta.concrete_fields}
     problems += [f"{label}.{n}: declared but no such field" for n in data_map.not_personal if n not in known]
+    problems += [
+        f"{label}.{n}: exported with but no such field" for n in data_map.export_with if n not in known
+    ]
     for name, declared in personal.items():
         if declared.category not in CATEGORIES:
             problems.append(f"{label}.{name}: unknown category {declared.category!r}")

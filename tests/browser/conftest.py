@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from tests.server import LiveStrongroom
+
 CHROMIUM = "/usr/bin/chromium"
+STAFF_EMAIL, STAFF_PASSWORD = "olive@firm-a.example", "a long enough passphrase 42"
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -45,3 +48,18 @@ def artefacts() -> Path:
     folder = Path(os.environ.get("STRONGROOM_TEST_ARTEFACTS", "test-artefacts")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def strongroom(tmp_path: Path) -> Iterator[LiveStrongroom]:
+    """A real Strongroom (server and worker) with one owner of one workspace, "Firm A Lettings"."""
+    live = LiveStrongroom(tmp_path)
+    live.start()
+    password = tmp_path / "password"
+    password.write_text(STAFF_PASSWORD)
+    live.run("users", "create", STAFF_EMAIL, "--name", "Olive Owner", "--password-file", str(password))
+    live.run("workspaces", "create", "Firm A Lettings", "--owner", STAFF_EMAIL)
+    try:
+        yield live
+    finally:
+        live.stop()

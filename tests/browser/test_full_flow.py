@@ -5,34 +5,17 @@ approve everything and the request is completed. Screenshots of the key screens 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD
 from tests.browser.samples import pdf, png
 from tests.server import LiveStrongroom
 
-STAFF_EMAIL, STAFF_PASSWORD = "olive@firm-a.example", "a long enough passphrase 42"
 CLIENT_EMAIL = "tom.tenant@client.example"
 NEEDS_ACTION = (
     "article.item:has(> div.row > span.state-missing), article.item:has(> div.row > span.state-rejected)"
 )
-
-
-@pytest.fixture
-def strongroom(tmp_path: Path) -> Iterator[LiveStrongroom]:
-    live = LiveStrongroom(tmp_path)
-    live.start()
-    password = tmp_path / "password"
-    password.write_text(STAFF_PASSWORD)
-    live.run("users", "create", STAFF_EMAIL, "--name", "Olive Owner", "--password-file", str(password))
-    live.run("workspaces", "create", "Firm A Lettings", "--owner", STAFF_EMAIL)
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
 def sample_files(folder: Path) -> dict[str, Path]:

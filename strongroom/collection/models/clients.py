@@ -31,6 +31,7 @@ class Client(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     data_map = DataMap(
+        export_with=("language", "created_at"),
         subject="subject",
         subject_kind="client",
         purpose=CLIENT_SERVICE,

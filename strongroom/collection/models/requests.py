@@ -71,6 +71,7 @@ class Request(models.Model):
     version = models.PositiveIntegerField(default=0)
 
     data_map = DataMap(
+        export_with=("title", "state", "due_date", "created_at"),
         subject="client__subject",
         **CLIENT_DATA,  # type: ignore[arg-type]
         not_personal={
@@ -132,6 +133,7 @@ class RequestItem(ItemSpec):
     version = models.PositiveIntegerField(default=0)
 
     data_map = DataMap(
+        export_with=("label", "state"),
         subject="request__client__subject",
         **CLIENT_DATA,  # type: ignore[arg-type]
         not_personal={
@@ -160,6 +162,7 @@ class Contributor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     data_map = DataMap(
+        export_with=("created_at",),
         subject="subject",
         subject_kind="contributor",
         purpose=CLIENT_SERVICE,
@@ -223,6 +226,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     data_map = DataMap(
+        frozen_by_restriction=False,
+        export_with=("created_at",),
         subject="request__client__subject",
         **CLIENT_DATA,  # type: ignore[arg-type]
         not_personal={

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from strongroom.audit.actions import record_now
 from strongroom.collection.access import client_for, clients_for, requests_for
 from strongroom.collection.clients import do_create_client, do_update_client, find_clients
 from strongroom.collection.forms import ClientForm
+from strongroom.rights.restriction import active_restriction
 
 
 @login_required
@@ -36,6 +37,8 @@ def client_list(request: HttpRequest, workspace_id: Any) -> HttpResponse:
 def _save(form: ClientForm, action: Any) -> Any:
     try:
         return action(**form.cleaned_data)
+    except PermissionDenied as exc:  # the client's data is restricted
+        form.add_error(None, str(exc))
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for field, errors in exc.message_dict.items():
@@ -89,6 +92,7 @@ def client_detail(request: HttpRequest, workspace_id: Any, client_id: Any) -> Ht
             "workspace": membership.workspace,
             "client": client,
             "form": form,
+            "restriction": active_restriction(client.subject_id),
             "requests": requests_for(membership).filter(client=client).order_by("-created_at"),
         },
         status=400 if request.method == "POST" else 200,

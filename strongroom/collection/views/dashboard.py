@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -54,7 +54,10 @@ def dashboard(request: HttpRequest, workspace_id: Any) -> HttpResponse:
             requests = requests.filter(due_date__lte=data["due_before"])
         if data["client"]:
             requests = requests.filter(client__in=find_clients(membership.workspace, data["client"]))
-    ordered = requests.select_related("client__subject").order_by(
+    from strongroom.rights.models import Restriction
+
+    restricted = Restriction.objects.filter(subject=OuterRef("client__subject"), lifted_at=None)
+    ordered = requests.annotate(restricted=Exists(restricted)).select_related("client__subject").order_by(
         "-overdue", "due_date", "-created_at"
     )
     page = Paginator(ordered, 50).get_page(request.GET.get("page"))

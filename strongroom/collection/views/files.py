@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from zipstream import ZipStream
@@ -20,9 +23,35 @@ from strongroom.vault.actions import read_blob
 from strongroom.vault.responses import blob_response
 
 
+def _restricted_gate(request: HttpRequest, req: Any, what: str) -> HttpResponse | None:
+    """Restricted data opens only for a use Art. 18(2) allows, given with its reason (POST), which is
+    recorded; otherwise the page asking for them. None when the client's data is not restricted."""
+    from strongroom.rights.forms import LawfulUseForm
+    from strongroom.rights.restriction import is_restricted, record_lawful_use
+
+    subject_id = req.client.subject_id
+    if not is_restricted(subject_id):
+        return None
+    form = LawfulUseForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            record_lawful_use(subject_id, request.user, form.cleaned_data["purpose"],  # type: ignore[arg-type]
+                              form.cleaned_data["reason"], what)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            return None
+    return render(request, "rights/restricted_download.html",
+                  {"workspace": req.workspace, "req": req, "form": form,
+                   "restriction": True}, status=403)
+
+
 @login_required
-def upload_file(request: HttpRequest, workspace_id: Any, upload_id: Any) -> StreamingHttpResponse:
+def upload_file(request: HttpRequest, workspace_id: Any, upload_id: Any) -> HttpResponseBase:
     upload = upload_for(request.user, workspace_id, upload_id)  # type: ignore[arg-type]
+    refused = _restricted_gate(request, upload.item.request, f"upload:{upload.pk}")
+    if refused is not None:
+        return refused
     return blob_response(upload.blob, actor=request.user, as_attachment="download" in request.GET)
 
 
@@ -45,8 +74,11 @@ def _entries(req: Any) -> Iterator[tuple[str, Any]]:
 
 
 @login_required
-def request_zip(request: HttpRequest, workspace_id: Any, request_id: Any) -> StreamingHttpResponse:
+def request_zip(request: HttpRequest, workspace_id: Any, request_id: Any) -> HttpResponseBase:
     req = request_for(request.user, workspace_id, request_id)  # type: ignore[arg-type]
+    refused = _restricted_gate(request, req, f"request_zip:{req.pk}")
+    if refused is not None:
+        return refused
     entries = list(_entries(req))
     with transaction.atomic():
         record(

@@ -22,6 +22,7 @@ from strongroom.collection.access import clients_for, item_for, request_for, tem
 from strongroom.collection.forms import RequestForm
 from strongroom.collection.threads import author_label, do_post_message, visible_thread
 from strongroom.portal.revocation import do_revoke_request_links
+from strongroom.rights.restriction import active_restriction
 
 
 def _refusal(exc: Exception) -> str:
@@ -101,8 +102,20 @@ def request_detail(request: HttpRequest, workspace_id: Any, request_id: Any) -> 
             "thread": thread,
             "contributors": req.contributors.all(),
             "today": timezone.localdate(),
+            "holds": _holds(request, req),
+            "restriction": active_restriction(req.client.subject_id),
         },
     )
+
+
+def _holds(request: HttpRequest, req: Any) -> list[Any] | None:
+    """The request's legal holds, for those who handle rights requests (None: the panel is hidden)."""
+    from strongroom.rights.lifecycle import may_handle
+    from strongroom.rights.models import LegalHold
+
+    if not may_handle(request.user, req.workspace_id):  # type: ignore[arg-type]
+        return None
+    return list(LegalHold.objects.filter(request=req, lifted_at=None))
 
 
 def _act(

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pkcs11 import Attribute, KeyType, ObjectClass
@@ -428,6 +431,13 @@ def test_forked_child_logs_in_again(provider: Pkcs11KeyProvider) -> None:
         finally:
             os._exit(status)
     os.close(write_end)
+    # A child stuck on a lock another thread held at fork time must fail the test, not hang the suite.
+    ready, _, _ = select.select([read_end], [], [], 60)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(read_end)
+        pytest.fail("the forked child did not answer within 60 s")
     with os.fdopen(read_end, "rb") as pipe:
         opened = pipe.read()
     _, status = os.waitpid(pid, 0)
@@ -528,3 +538,42 @@ def test_module_that_is_not_a_pkcs11_library(tmp_path: Path) -> None:
 def test_no_module_configured() -> None:
     with pytest.raises(KeyProviderError, match="STRONGROOM_PKCS11_MODULE"):
         Pkcs11KeyProvider(module="", token_label=LABEL, pin=PIN).current_key_id()
+
+
+# -- the key hierarchy on a token -------------------------------------------------------------
+
+
+@pytest.mark.hsm
+@pytest.mark.django_db
+def test_subject_secrets_live_in_the_key_folder_with_master_keys_in_the_token(
+    softhsm: SoftHsm, settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from strongroom.audit.actors import operator
+    from strongroom.crypto import keys
+    from strongroom.crypto.errors import SubjectErased
+    from strongroom.crypto.models import SubjectKey
+    from strongroom.crypto.providers import get_provider
+
+    # given the PKCS#11 provider, and a key folder that does not exist yet
+    settings.KEY_PROVIDER, settings.PKCS11_MODULE = "pkcs11", softhsm.module
+    settings.PKCS11_TOKEN_LABEL, settings.PKCS11_PIN = LABEL, PIN
+    settings.KEY_DIR = tmp_path / "keys"
+    get_provider.cache_clear()
+    keys.forget_cached_keys()
+    keys.ensure_master_key()
+
+    # when a subject is made, read and destroyed
+    subject = keys.create_subject(keys.installation_keyring(), SubjectKey.Kind.CLIENT)
+    secret = settings.KEY_DIR / "subjects" / str(subject.id)[:2] / f"{subject.id}.secret"
+    assert get_provider().name == "pkcs11" and secret.is_file()
+    assert settings.KEY_DIR.stat().st_mode & 0o777 == 0o700
+    keys.forget_cached_keys()
+    key = keys.subject_key(SubjectKey.objects.get(pk=subject.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        keys.destroy_subject_key(subject, operator("test"))
+
+    # then the secret was in the key folder, and is gone with the subject
+    assert len(key) == 32 and not secret.exists()
+    with pytest.raises(SubjectErased):
+        keys.subject_key(SubjectKey.objects.get(pk=subject.pk))
+

@@ -126,8 +126,7 @@ def test_french_mail_is_in_french(folder: Path) -> None:
                  "files": [{"name": "march.pdf", "size_human": "1.2 MB",
                             "received_at": datetime(2026, 3, 1, 9, 30, tzinfo=UTC)}],
                  "answers": [{"label": "Employer", "value": "Acme"}], "link_url": LINK}),
-    ("staff_submitted", {"workspace_name": "Firm A", "title": "Payslips", "client_display": "Camille D.",
-                         "review_url": LINK}),
+    ("staff_submitted", {"workspace_name": "Firm A", "title": "Payslips", "review_url": LINK}),
     ("staff_new_message", {"workspace_name": "Firm A", "title": "Payslips", "review_url": LINK}),
     ("staff_invitation", {"workspace_name": "Firm A", "inviter_name": "Olive", "accept_url": LINK,
                           "role": "admin"}),
@@ -143,14 +142,15 @@ def test_every_template_renders_in_both_languages(template: str, context: dict[s
 
 
 def test_text_mail_is_not_html_escaped_and_staff_mail_carries_only_links() -> None:
-    context = {"workspace_name": "O'Brien & Co", "title": "Tax <2025>", "client_display": "Zoë O'Neil",
+    context = {"workspace_name": "O'Brien & Co", "title": "Tax <2025>", "client_name": "Zoë O'Neil",
                "review_url": LINK, "message": "SECRET-MESSAGE-TEXT"}
 
     subject, text, _ = render_mail("staff_submitted", context, "en")
 
     assert subject == "Answer received: Tax <2025>"
-    assert "O'Brien & Co" in text and "Zoë O'Neil" in text and "&#x27;" not in text
-    assert "SECRET-MESSAGE-TEXT" not in text
+    assert "O'Brien & Co" in text and "&#x27;" not in text
+    # neither the client's name (an erasure could not find it in the mail) nor what they wrote
+    assert "Zoë O'Neil" not in text and "SECRET-MESSAGE-TEXT" not in text
 
 
 def test_an_unsafe_accent_colour_is_replaced() -> None:
