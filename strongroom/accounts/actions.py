@@ -107,6 +107,21 @@ def do_change_role(membership: Membership, role: str, actor: Any) -> Membership:
     return locked
 
 
+def do_set_privacy_officer(membership: Membership, privacy_officer: bool, actor: Any) -> Membership:
+    """Owners name the members who decide, with them, on clients' rights requests."""
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("workspace").get(pk=membership.pk)
+        if isinstance(actor, User) and not Membership.objects.filter(
+            workspace=locked.workspace, user=actor, role=Role.OWNER
+        ).exists():
+            raise PermissionDenied("Only owners name privacy officers.")
+        if locked.privacy_officer != privacy_officer:
+            locked.privacy_officer = privacy_officer
+            locked.save(update_fields=["privacy_officer"])
+            record(actor, "membership.privacy_officer_changed", locked, privacy_officer=privacy_officer)
+    return locked
+
+
 def do_remove_member(membership: Membership, actor: Any) -> None:
     with transaction.atomic():
         _lock_workspace(membership.workspace_id)

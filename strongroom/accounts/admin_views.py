@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from strongroom.accounts.access import MANAGERS, get_in_workspace, membership_in, require_role
-from strongroom.accounts.actions import do_change_role, do_remove_member
+from strongroom.accounts.actions import do_change_role, do_remove_member, do_set_privacy_officer
 from strongroom.accounts.forms import AcceptInvitationForm, InviteForm, WorkspaceSettingsForm, role_choices
 from strongroom.accounts.invitations import (
     LOGO_MAX_SIZE,
@@ -203,6 +203,15 @@ def member_role(request: HttpRequest, workspace_id: Any, membership_id: Any) -> 
     role = request.POST.get("role", "")
     back = redirect("admin_pages:members", workspace_id=workspace_id)
     return _act(request, lambda: do_change_role(target, role, request.user), _("Role changed."), back)
+
+
+@require_POST
+@login_required
+def member_privacy_officer(request: HttpRequest, workspace_id: Any, membership_id: Any) -> HttpResponse:
+    target: Membership = _managed(request, workspace_id, Membership, membership_id)
+    on = request.POST.get("privacy_officer") == "on"
+    back = redirect("admin_pages:members", workspace_id=workspace_id)
+    return _act(request, lambda: do_set_privacy_officer(target, on, request.user), _("Saved."), back)
 
 
 @require_POST

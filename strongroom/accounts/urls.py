@@ -11,6 +11,11 @@ urlpatterns = [
     path("w/<uuid:workspace_id>/members/", views.members, name="members"),
     path("w/<uuid:workspace_id>/members/<uuid:membership_id>/role/", views.member_role, name="member_role"),
     path(
+        "w/<uuid:workspace_id>/members/<uuid:membership_id>/privacy-officer/",
+        views.member_privacy_officer,
+        name="member_privacy_officer",
+    ),
+    path(
         "w/<uuid:workspace_id>/members/<uuid:membership_id>/remove/",
         views.member_remove,
         name="member_remove",

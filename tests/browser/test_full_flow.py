@@ -27,11 +27,21 @@ def sample_files(folder: Path) -> dict[str, Path]:
 
 def upload(page: Any, article: Any, file: Path, shots: Path | None = None) -> None:
     article.locator("form.upload input[type=file]").first.set_input_files(str(file))
+    held: list[Any] = []
+    if shots is not None:  # hold the upload in flight, so the progress bar can be pictured
+        page.route("**/portal/items/*/files/", lambda route: held.append(route))
     with page.expect_navigation():
         article.get_by_role("button", name="Send files").click()
         if shots is not None:  # the progress bar appears while the file goes up
             article.locator(".bars .progress").first.wait_for(state="attached")
+            for _ in range(100):  # the route handler runs while Playwright waits
+                if held:
+                    break
+                page.wait_for_timeout(50)
             page.screenshot(path=str(shots / "03-upload-progress.png"))
+            assert held, "the upload never left the browser"
+            held[0].continue_()
+            page.unroute("**/portal/items/*/files/")
 
 
 def answer(page: Any, article: Any) -> None:

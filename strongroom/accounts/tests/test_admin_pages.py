@@ -612,3 +612,26 @@ def test_withdrawing_all_links_of_a_request(
     assert response.status_code == 200 and b"withdrawn" in response.content
     assert all(find_link(token) is None for token in tokens)
     assert Event.objects.filter(action="portal.link_revoked").count() == 2
+
+
+# --- privacy officers ------------------------------------------------------------------------------
+
+
+def test_an_owner_names_a_privacy_officer_and_an_admin_cannot(
+    owner: User, member: User, workspace: Workspace
+) -> None:
+    from strongroom.accounts.actions import do_change_role
+
+    target = Membership.objects.get(user=member, workspace=workspace)
+    response = signed_in(owner).post(url("member_privacy_officer", workspace.pk, target.pk),
+                                     {"privacy_officer": "on"})
+    assert response.status_code == 302
+    assert Membership.objects.get(pk=target.pk).privacy_officer
+    [event] = Event.objects.filter(action="membership.privacy_officer_changed")
+    assert event.extra == {"privacy_officer": True}
+    assert "decides on rights requests" in signed_in(owner).get(url("members", workspace.pk)).content.decode()
+
+    # an admin (not an owner) cannot change it
+    do_change_role(target, "admin", owner)
+    signed_in(member).post(url("member_privacy_officer", workspace.pk, target.pk), {})
+    assert Membership.objects.get(pk=target.pk).privacy_officer

@@ -18,7 +18,7 @@ from strongroom.crypto.errors import SubjectErased
 from strongroom.crypto.models import SubjectKey
 from strongroom.mail import outbox
 from strongroom.rights.erasure import erase_client, forget_mails
-from strongroom.rights.models import LegalHold
+from strongroom.rights.models import AccessPackage, LegalHold, RightsRequest
 from strongroom.rights.tests.seed import Seeded, seed_client
 from strongroom.vault.actions import read_blob
 from strongroom.vault.models import Blob
@@ -54,6 +54,21 @@ def outbox_texts() -> list[str]:
     return texts
 
 
+def earlier_package(client: Client) -> AccessPackage:
+    from django.utils import timezone as tz
+
+    from strongroom.rights.packages import build_package
+
+    now = tz.now()
+    rights_request = RightsRequest(
+        workspace=client.workspace, subject=client.subject, client=client, kind="access", channel="portal",
+        state="done", received_at=now, due_on=now.date(), original_due_on=now.date(),
+    )
+    rights_request.save(force_insert=True)
+    package, _token = build_package(rights_request)
+    return package
+
+
 def traces(seeded: Seeded, tokens: list[str]) -> list[bytes]:
     return [
         seeded.marker.encode(),
@@ -84,6 +99,8 @@ def test_erasure_leaves_nothing_of_the_client_in_any_store_and_the_other_client_
     contributor_subjects = list(
         Contributor.objects.filter(request__client=client).values_list("subject", flat=True)
     )
+    # an access package made earlier for them (the export store)
+    package = earlier_package(client)
     # before: the searches find the person (the mail in the outbox names them; the indexes are stored)
     assert any(erased.email in text for text in outbox_texts())
     assert all(t.encode() in database_dump() for t in tokens)
@@ -99,14 +116,16 @@ def test_erasure_leaves_nothing_of_the_client_in_any_store_and_the_other_client_
     assert not Blob.objects.filter(subject_id=subject_id).exists()
     assert SubjectKey.objects.get(pk=subject_id).is_destroyed
     assert all(SubjectKey.objects.get(pk=s).is_destroyed for s in contributor_subjects)
-    assert report.files == 2 and report.contributors == 1 and report.mails >= 1
+    assert report.files == 3 and report.contributors == 1 and report.mails >= 1  # 2 uploads, 1 package
+    package = AccessPackage.objects.get(pk=package.pk)
+    assert package.blob is None and package.erased_at is not None
     # every store searched: database, blob store, outbox (opened), task queue (in the database)
     dump = database_dump()
     for trace in traces(erased, tokens):
         assert trace not in dump, trace
     for path in stored_files(settings):
         assert erased.marker.encode() not in path.read_bytes()
-    assert len(stored_files(settings)) == files_before - 2
+    assert len(stored_files(settings)) == files_before - 3
     for text in outbox_texts():
         assert erased.email not in text, text
         assert erased.marker not in text, text

@@ -380,3 +380,12 @@ def test_an_outsider_sees_and_changes_nothing(
         assert staff(outsider).post(f"{base}/rights/{verified.pk}/approve/").status_code in (403, 404)
     verified = fresh(verified)
     assert verified.state == RightsState.AWAITING_APPROVAL
+
+
+def test_the_privacy_rights_pages_speak_the_clients_language(world: tuple[Seeded, Seeded]) -> None:
+    asker, _ = world
+    Client.objects.filter(pk=asker.client.pk).update(language="fr")
+    web = portal_session(asker)
+    page = web.get("/portal/rights/").content.decode()
+    assert "Vos droits sur vos données" in page and "Accès à mes données" in page
+    assert "Corriger vos données" in web.get("/portal/rights/correct/").content.decode()
