@@ -165,6 +165,12 @@ DEFAULT_FROM_EMAIL = env_str("STRONGROOM_FROM_EMAIL", "Strongroom <no-reply@loca
 # Where people reach this installation: the start of every link in e-mails.
 BASE_URL = env_str("STRONGROOM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Who runs this installation and where its data is: the processor's record (Art. 30(2)), the
+# security page and every workspace's record of processing read these.
+OPERATOR_NAME = env_str("STRONGROOM_OPERATOR_NAME")
+OPERATOR_CONTACT = env_str("STRONGROOM_OPERATOR_CONTACT")
+DATA_LOCATION = env_str("STRONGROOM_DATA_LOCATION")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

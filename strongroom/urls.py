@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("strongroom.accounts.urls")),
     path("", include("strongroom.portal.urls")),
     path("", include("strongroom.rights.urls")),
+    path("", include("strongroom.privacy.urls")),
 ]

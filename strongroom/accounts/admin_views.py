@@ -81,6 +81,10 @@ class StaffNav:
     def is_owner(self) -> bool:
         return self.role == Role.OWNER
 
+    @property
+    def is_manager(self) -> bool:
+        return self.role in MANAGERS
+
     @cached_property
     def outbox(self) -> bool:
         return _may_read_outbox(self._request)

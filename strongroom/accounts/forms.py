@@ -44,6 +44,13 @@ class WorkspaceSettingsForm(forms.Form):
         required=False,
         help_text=_("An e-mail address or postal address clients can write to."),
     )
+    controller_contact = forms.CharField(
+        label=_("Your organisation's legal name and address"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("As the controller of your clients' data: it heads your record of processing."),
+    )
     default_language = forms.ChoiceField(label=_("Default language"), choices=Language.choices)
     remind_days_before = forms.IntegerField(
         label=_("Remind clients this many days before the due date"),

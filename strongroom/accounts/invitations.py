@@ -42,7 +42,7 @@ _KEEP: Final = object()
 COLOUR: Final = re.compile(r"#[0-9a-fA-F]{6}")
 # What `do_update_workspace_settings` may change; anything else is a programming error.
 SETTINGS_FIELDS: Final = frozenset({
-    "name", "accent_colour", "privacy_policy_url", "dpo_contact", "default_language",
+    "name", "accent_colour", "privacy_policy_url", "dpo_contact", "controller_contact", "default_language",
     "remind_days_before", "remind_on_due_date", "remind_every_days_after", "remind_max_after",
     "require_client_code", "link_days_after_close", "logo",
 })

@@ -89,6 +89,8 @@ class Workspace(models.Model):
     accent_colour = models.CharField(_("accent colour"), max_length=7, default="#1f4e79")
     privacy_policy_url = models.URLField(_("privacy policy URL"), blank=True)
     dpo_contact = models.CharField(_("data protection officer contact"), max_length=200, blank=True)
+    # The controller's legal name and contact details, for its record of processing (Art. 30(1)(a)).
+    controller_contact = models.TextField(_("controller's contact details"), blank=True)
     default_language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
     # Defaults copied into each new request.
     remind_days_before = models.PositiveSmallIntegerField(null=True, blank=True, default=3)
@@ -109,6 +111,7 @@ class Workspace(models.Model):
             "accent_colour": "portal colour",
             "privacy_policy_url": "the organisation's published policy",
             "dpo_contact": "the organisation's published data-protection contact",
+            "controller_contact": "the organisation's legal name and address",
             "default_language": "setting",
             "remind_days_before": "setting",
             "remind_on_due_date": "setting",

@@ -31,7 +31,13 @@ from strongroom.collection.models import (
 )
 from strongroom.collection.models.common import ItemKind, ItemSpec, QuestionType
 from strongroom.collection.models.requests import ItemState, RequestState, UploadState
-from strongroom.collection.shipped import SHIPPED_TEMPLATES, ShippedTemplate, translate_text
+from strongroom.collection.shipped import (
+    ITEM_CATEGORIES,
+    SHIPPED_TEMPLATES,
+    ShippedItem,
+    ShippedTemplate,
+    translate_text,
+)
 
 # ---------------------------------------------------------------------------------------------------
 # Installing the shipped templates
@@ -67,6 +73,12 @@ def _install_sections(template: Template, spec: ShippedTemplate) -> tuple[list[T
     return sections, changed
 
 
+def category_of(item: ShippedItem) -> str:
+    """The data map category a shipped item collects: named per item, else by its kind."""
+    default = "user.content.document" if item.kind == "document" else "user.content.answer"
+    return ITEM_CATEGORIES.get(item.key, default)
+
+
 def _install_items(template: Template, spec: ShippedTemplate, sections: list[TemplateSection]) -> bool:
     shipped_keys = {item.key for item in spec.items()}
     existing: dict[str, TemplateItem] = {}
@@ -93,6 +105,7 @@ def _install_items(template: Template, spec: ShippedTemplate, sections: list[Tem
                 "position": position,
                 "condition_item_id": rows[item.condition["when"]].pk if item.condition else None,
                 "condition_value": item.condition["equals"] if item.condition else None,
+                "category": category_of(item),
             }
             position += 1
     new = [rows[key] for key in rows if key not in existing]
@@ -171,6 +184,7 @@ def _spec_values(item: TemplateItem, text: Translate, by_id: dict[UUID, Template
         "accepted_kinds": list(item.accepted_kinds), "max_file_size": item.max_file_size,
         "max_files": item.max_files, "choices": [text(c) for c in item.choices],
         "condition_value": condition_value if parent is not None else None, "position": item.position,
+        "category": item.category,
     }
 
 

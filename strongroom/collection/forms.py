@@ -93,12 +93,16 @@ class ItemForm(forms.Form):
         label=gettext_lazy("Largest file (MB)"), min_value=1, max_value=1024, initial=100
     )
     max_files = forms.IntegerField(label=gettext_lazy("Most files"), min_value=1, max_value=50, initial=10)
+    category = forms.ChoiceField(label=gettext_lazy("Kind of personal data it collects"), required=False)
     condition_item = forms.ChoiceField(label=gettext_lazy("Only show when the answer to"), required=False)
     condition_value = forms.CharField(label=gettext_lazy("is"), required=False)
 
     def __init__(self, *args: Any, questions: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.questions = {str(q.pk): q for q in questions}
+        from strongroom.collection.template_editing import ITEM_CATEGORY_CHOICES
+
+        self.fields["category"].choices = [("", "—"), *ITEM_CATEGORY_CHOICES.items()]  # type: ignore[attr-defined]
         self.fields["condition_item"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *[(key, q.label) for key, q in self.questions.items()],
@@ -121,6 +125,7 @@ class ItemForm(forms.Form):
             "max_files": item.max_files,
             "condition_item": str(item.condition_item_id or ""),
             "condition_value": "" if item.condition_value is None else item.condition_value,
+            "category": item.category,
         }
 
     def spec(self) -> dict[str, Any]:
@@ -137,6 +142,7 @@ class ItemForm(forms.Form):
             "max_files": data["max_files"],
             "condition_item": self.questions.get(data["condition_item"] or ""),
             "condition_value": data["condition_value"] or None,
+            "category": data["category"],
         }
 
 

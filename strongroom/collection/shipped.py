@@ -610,3 +610,29 @@ def translate_text(text: str, language: str) -> str:
     if _base_language(language) != "fr":
         return text
     return _french_by_english().get(text, text)
+
+
+# The kind of personal data each shipped item collects (data map categories), for the record of
+# processing and the DPIA flag. Items not listed collect a document or an answer of no finer kind.
+_FINANCIAL = (
+    "payslips", "p60", "self-employed-accounts", "tax-calculations", "other-income", "bank-statements",
+    "existing-loans", "purchase-price", "loan-amount", "deposit-source", "gift-letter", "deposit-proof",
+    "memorandum-of-sale", "annual-income", "income-proof", "pension-statements", "rental-income",
+    "rental-statements", "mortgage-interest", "other-income-sources", "disposals", "foreign-income-details",
+    "prior-return", "bank-details-form", "student-loan", "student-loan-plan", "p60-p45",
+    "self-employment-records", "director-documents", "guarantor", "guarantor-details", "tax-form",
+)
+ITEM_CATEGORIES: dict[str, str] = {
+    **dict.fromkeys(_FINANCIAL, "user.financial"),
+    **dict.fromkeys(("photo-id", "tax-reference", "national-insurance", "right-to-rent", "right-to-work"),
+                    "user.government_id"),
+    **dict.fromkeys(("property-address", "current-address", "home-address"), "user.contact.address"),
+    **dict.fromkeys(("employment-status", "employer", "employer-reference-email", "previous-accountant",
+                     "signed-contract", "start-date", "agent-code"), "user.employment"),
+    **dict.fromkeys(("landlord-name", "emergency-contact-name"), "user.name"),
+    "landlord-email": "user.contact.email",
+    **dict.fromkeys(("landlord-phone", "emergency-contact-phone", "personal-phone"),
+                    "user.contact.phone_number"),
+    # A smoker's status and dietary needs reveal health (and may reveal beliefs): special categories.
+    **dict.fromkeys(("smoker", "dietary-needs"), "user.health"),
+}

@@ -108,6 +108,16 @@ def do_delete_section(section: TemplateSection, actor: Any) -> None:
         section.delete()
 
 
+def _item_categories() -> dict[str, str]:
+    from strongroom.privacy.datamap import CATEGORIES
+
+    system = ("user.authorization.credentials", "user.behavior.activity", "user.device.ip_address")
+    return {code: label for code, label in CATEGORIES.items() if code not in system}
+
+
+ITEM_CATEGORY_CHOICES = _item_categories()
+
+
 def clean_item_spec(spec: dict[str, Any], earlier: list[Any]) -> dict[str, Any]:
     """The item's fields, checked: a question has a type (and choices when it offers them), a document
     accepted kinds and sane limits, and a condition names one of the `earlier` questions of the same
@@ -133,7 +143,10 @@ def clean_item_spec(spec: dict[str, Any], earlier: list[Any]) -> dict[str, Any]:
         "max_files": 10,
         "condition_item": None,
         "condition_value": None,
+        "category": str(spec.get("category") or ""),
     }
+    if clean["category"] and clean["category"] not in ITEM_CATEGORY_CHOICES:
+        errors["category"] = _("Choose the kind of personal data from the list.")
     if kind == ItemKind.QUESTION:
         clean["question_type"] = spec.get("question_type", "")
         if clean["question_type"] not in QuestionType.values:

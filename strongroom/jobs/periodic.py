@@ -41,6 +41,18 @@ def _sweep_subject_secrets() -> str:
     return str(sweep_subject_secrets(SYSTEM))
 
 
+def _retention_purge() -> str:
+    from strongroom.privacy.retention import run_daily_purge
+
+    return run_daily_purge()
+
+
+def _retention_warnings() -> str:
+    from strongroom.privacy.retention import warn_upcoming_purges
+
+    return warn_upcoming_purges()
+
+
 def _rights_deadlines() -> str:
     from strongroom.rights.warnings import send_deadline_warnings
 
@@ -58,6 +70,8 @@ JOBS = (
     Job("rights-deadlines", timedelta(hours=1), _rights_deadlines),
     Job("expired-packages", timedelta(hours=1), _expired_packages),
     Job("sweep-subject-secrets", timedelta(hours=1), _sweep_subject_secrets),
+    Job("retention-purge", timedelta(days=1), _retention_purge),
+    Job("retention-warnings", timedelta(days=1), _retention_warnings),
     Job("sweep-incoming", timedelta(hours=1), _sweep_incoming),
 )
 

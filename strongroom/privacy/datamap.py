@@ -70,7 +70,26 @@ CATEGORIES: dict[str, str] = {
     "user.authorization.credentials": "Sign-in credentials",
     "user.behavior.activity": "Record of actions taken",
     "user.device.ip_address": "Network (IP) address",
+    # Special categories (Art. 9) and criminal records (Art. 10): a DPIA is expected before collecting them.
+    "user.health": "Health data (special category)",
+    "user.genetic": "Genetic data (special category)",
+    "user.biometric": "Biometric data used to identify a person (special category)",
+    "user.demographic.racial_ethnic_origin": "Racial or ethnic origin (special category)",
+    "user.political_opinion": "Political opinions (special category)",
+    "user.religious_belief": "Religious or philosophical beliefs (special category)",
+    "user.trade_union_membership": "Trade union membership (special category)",
+    "user.sexual_orientation": "Sex life or sexual orientation (special category)",
+    "user.criminal_history": "Criminal convictions and offences (Art. 10)",
 }
+
+# Art. 9(1) and Art. 10 data: collecting it needs an Art. 9(2) condition and, here, a validated DPIA.
+SPECIAL_CATEGORIES: frozenset[str] = frozenset({
+    "user.health", "user.genetic", "user.biometric", "user.demographic.racial_ethnic_origin",
+    "user.political_opinion", "user.religious_belief", "user.trade_union_membership",
+    "user.sexual_orientation", "user.criminal_history",
+})
+# Data whose collection at scale needs a DPIA although it is not a special category (CNIL list).
+DPIA_CATEGORIES: frozenset[str] = SPECIAL_CATEGORIES | {"user.government_id", "user.financial"}
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def do_correct_profile(user: User, password: str, *, name: str, email: str) -> U
     except ValidationError:
         raise ValidationError({"email": _("Enter a valid e-mail address.")}) from None
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
         changed = [f for f, v in (("name", name), ("email", email)) if getattr(locked, f) != v]
         if "email" in changed and User.objects.with_email(email).exclude(pk=user.pk).exists():
             raise ValidationError({"email": _("Another account already uses this e-mail address.")})
@@ -171,7 +171,9 @@ def do_close_account(user: User, password: str) -> None:
             code="last_owner",
         )
     with transaction.atomic():
-        locked = User.objects.select_for_update().select_related("subject__keyring").get(pk=user.pk)
+        locked = (
+            User.objects.select_for_update(of=("self",)).select_related("subject__keyring").get(pk=user.pk)
+        )
         old = locked.subject
         fresh = keys.create_subject(old.keyring, SubjectKey.Kind.STAFF)
         memberships = list(Membership.objects.filter(user=locked).values_list("workspace_id", flat=True))

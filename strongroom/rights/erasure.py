@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import models, transaction
@@ -72,7 +73,11 @@ def erase_client(client: Client, actor: Any) -> ErasureReport:
 
     report = ErasureReport()
     with transaction.atomic(), changes_allowed():  # erasure ends a restriction's freeze too
-        found = Client.objects.select_for_update().select_related("subject", "workspace").filter(pk=client.pk)
+        found = (
+            Client.objects.select_for_update(of=("self",))
+            .select_related("subject", "workspace")
+            .filter(pk=client.pk)
+        )
         if not found.exists():
             raise ValueError("this client's data has already been erased")
         client = found.get()
@@ -217,3 +222,127 @@ def _move_held_records(client: Client, held: set[Any], report: ErasureReport, ac
         workspace=client.workspace_id,
         requests=len(held),
     )
+
+
+# --- one request at a time (retention) -----------------------------------------------------------
+
+
+class RequestKept(ValueError):
+    """The request may not be erased: a legal hold keeps it, or its client's data is restricted."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"this request is kept ({why})")
+        self.why = why  # "legal_hold" or "restricted"
+
+
+def held_request_ids(requests: Any, on: date | None = None) -> set[Any]:
+    """Ids among `requests` (a queryset or ids) that a legal hold keeps on `on` (today by default).
+
+    The same rule as `active_holds`: a hold keeps until it is lifted, or past its end date.
+    """
+    day = on or timezone.localdate()
+    return set(
+        LegalHold.objects.filter(request__in=requests, lifted_at=None)
+        .filter(models.Q(until=None) | models.Q(until__gte=day))
+        .values_list("request_id", flat=True)
+    )
+
+
+def _erasable_request(request: Request) -> Request:
+    """The request, locked; ValueError once it is gone, RequestKept when something keeps it."""
+    from strongroom.rights.restriction import is_restricted
+
+    locked = (
+        Request.objects.select_for_update(of=("self",)).select_related("client").filter(pk=request.pk).first()
+    )
+    if locked is None:
+        raise ValueError("this request has already been erased")
+    if held_request_ids([locked.pk]):
+        raise RequestKept("legal_hold")
+    if is_restricted(locked.client.subject_id):
+        raise RequestKept("restricted")
+    return locked
+
+
+def _delete_uploads(request: Request) -> int:
+    """Every uploaded file of the request: the row, then its sealed blob (gone from the store on commit)."""
+    deleted = 0
+    for upload in Upload.objects.filter(item__request=request).select_related("blob"):
+        blob = upload.blob
+        upload.delete()  # the upload protects its blob
+        delete_blob(blob)
+        deleted += 1
+    return deleted
+
+
+def erase_request_documents(request: Request, actor: Any, *, reason: str, **codes: Any) -> ErasureReport:
+    """Erase the files uploaded to `request` (Upload rows and sealed blobs); the request, its items,
+    answers, review states and thread stay.
+
+    One transaction, audited as `request.documents_erased` with `reason` and `codes` (flat codes and
+    ids); the files leave the blob store once it commits. Raises RequestKept for a request under an
+    active legal hold or whose client's data is restricted, ValueError for one already erased.
+    """
+    report = ErasureReport()
+    with transaction.atomic():
+        locked = _erasable_request(request)
+        report.files = _delete_uploads(locked)
+        report.rows["collection.Upload"] = report.files
+        record(
+            actor,
+            "request.documents_erased",
+            locked,
+            subject=locked.client.subject_id,
+            workspace=locked.workspace_id,
+            files=report.files,
+            reason=reason,
+            **codes,
+        )
+    return report
+
+
+def erase_request(request: Request, actor: Any, *, reason: str, **codes: Any) -> ErasureReport:
+    """Erase `request` whole: its files, items and answers, sections, thread, links and contributors,
+    whose subject keys are destroyed. The client stays: they may have other requests.
+
+    One transaction, audited as `request.erased`; files and key secrets leave their stores once it
+    commits. Call `forget_mails(report)` then to remove the outbox's copies of mail to the
+    contributors. Raises RequestKept or ValueError as `erase_request_documents` does.
+    """
+    report = ErasureReport()
+    with transaction.atomic():
+        locked = _erasable_request(request)
+        report.files = _delete_uploads(locked)
+        contributors = list(Contributor.objects.filter(request=locked).select_related("subject"))
+        report.addresses = [c.email for c in contributors if not c.subject.is_destroyed]
+        report.rows.update(
+            {
+                "collection.Request": 1,
+                "collection.RequestItem": locked.items.count(),
+                "collection.Message": locked.messages.count(),
+                "collection.Contributor": len(contributors),
+                "collection.Upload": report.files,
+            }
+        )
+        # Items, sections, messages, links, contributors, reminders go with it.
+        Request.objects.filter(pk=locked.pk).delete()
+        for contributor in contributors:
+            for blob in Blob.objects.filter(subject=contributor.subject):
+                delete_blob(blob)
+                report.files += 1
+            keys.destroy_subject_key(contributor.subject, actor, reason=reason)
+            report.contributors += 1
+        record(
+            actor,
+            "request.erased",
+            locked,
+            subject=locked.client.subject_id,
+            workspace=locked.workspace_id,
+            files=report.files,
+            items=report.rows["collection.RequestItem"],
+            messages=report.rows["collection.Message"],
+            contributors=report.contributors,
+            reason=reason,
+            **codes,
+        )
+    return report

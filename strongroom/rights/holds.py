@@ -46,7 +46,7 @@ def do_set_hold(request: Request, actor: User, ground: str, until: date | None) 
 def do_lift_hold(hold: LegalHold, actor: Any) -> None:
     require_handler(actor, hold.workspace_id)
     with transaction.atomic():
-        locked = LegalHold.objects.select_for_update().get(pk=hold.pk)
+        locked = LegalHold.objects.select_for_update(of=("self",)).get(pk=hold.pk)
         if locked.lifted_at is not None:
             return
         locked.lifted_at = timezone.now()

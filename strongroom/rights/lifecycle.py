@@ -94,7 +94,7 @@ def _clean_text(value: str, what: str, *, required: bool = False) -> str:
 
 def _lock(rights_request: RightsRequest) -> RightsRequest:
     return (
-        RightsRequest.objects.select_for_update()
+        RightsRequest.objects.select_for_update(of=("self",))
         .select_related("workspace", "client__subject", "subject")
         .get(pk=rights_request.pk)
     )

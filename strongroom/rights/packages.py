@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
@@ -36,6 +35,7 @@ from strongroom.privacy.datamap import (
     processing_activities,
     rows_of_subject,
 )
+from strongroom.privacy.subprocessors import current as current_subprocessors
 from strongroom.rights import formats
 from strongroom.rights.formats import Column, ColumnType, SubjectExport, Table
 from strongroom.rights.models import AccessPackage, RightsRequest
@@ -182,13 +182,8 @@ def _information_tables(rights_request: RightsRequest) -> list[Table]:
             "location": "",
         },
         *(
-            {
-                "name": str(p.get("name", "")),
-                "role": "sub-processor",
-                "purpose": str(p.get("purpose", "")),
-                "location": str(p.get("location", "")),
-            }
-            for p in getattr(settings, "SUBPROCESSORS", [])
+            {"name": p.name, "role": "sub-processor", "purpose": p.purpose, "location": p.location}
+            for p in current_subprocessors()
         ),
     ]
     info_columns = (
@@ -332,7 +327,11 @@ def erase_expired_packages() -> int:
     expired = AccessPackage.objects.filter(expires_at__lte=timezone.now()).exclude(blob=None)
     for package in expired.select_related("blob", "rights_request"):
         with transaction.atomic():
-            locked = AccessPackage.objects.select_for_update().select_related("blob").get(pk=package.pk)
+            locked = (
+                AccessPackage.objects.select_for_update(of=("self",))
+                .select_related("blob")
+                .get(pk=package.pk)
+            )
             if locked.blob is None:
                 continue
             blob = locked.blob
@@ -362,7 +361,7 @@ def issue_package_code(package: AccessPackage) -> str:
     """A fresh six-digit code for the person's e-mail; only its keyed hash is kept."""
     code = f"{secrets.randbelow(10**6):06d}"
     locked = (
-        AccessPackage.objects.select_for_update()
+        AccessPackage.objects.select_for_update(of=("self",))
         .select_related("rights_request__workspace__keyring")
         .get(pk=package.pk)
     )
@@ -382,7 +381,7 @@ def check_package_code(package: AccessPackage, code: str, ip: str | None = None)
 
     with transaction.atomic():
         locked = (
-            AccessPackage.objects.select_for_update()
+            AccessPackage.objects.select_for_update(of=("self",))
             .select_related("rights_request__workspace__keyring")
             .get(pk=package.pk)
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from strongroom.collection.checklists import validate_answer, visible_items
 from strongroom.collection.clients import _clean as clean_profile
 from strongroom.collection.clients import _email_taken
 from strongroom.collection.models import Client, Contributor, RequestItem
+from strongroom.privacy.subprocessors import current as current_subprocessors
 from strongroom.rights.lifecycle import RightsError, do_receive, mark_done, require_decider
 from strongroom.rights.models import (
     Channel,
@@ -115,14 +115,18 @@ def do_decide_correction(correction: Correction, actor: User, *, accept: bool) -
     rights_request = correction.rights_request
     require_decider(actor, rights_request.workspace)
     with transaction.atomic():
-        locked_request = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
+        locked_request = RightsRequest.objects.select_for_update(of=("self",)).get(pk=rights_request.pk)
         if locked_request.state not in (
             RightsState.AWAITING_APPROVAL,
             RightsState.IN_PROGRESS,
             RightsState.EXTENDED,
         ):
             raise RightsError(_("This request is closed."), code="wrong_state")
-        locked = Correction.objects.select_for_update().select_related("item__request").get(pk=correction.pk)
+        locked = (
+            Correction.objects.select_for_update(of=("self",))
+            .select_related("item__request")
+            .get(pk=correction.pk)
+        )
         if locked.state != CorrectionState.PROPOSED:
             raise RightsError(_("This correction was already decided."), code="already_decided")
         if accept:
@@ -151,7 +155,7 @@ def _apply(correction: Correction, rights_request: RightsRequest, actor: User) -
     with changes_allowed():  # rectification is allowed while the use is restricted (Art. 18(1)(a))
         if correction.field_name in PROFILE_FIELDS:
             client = (
-                Client.objects.select_for_update()
+                Client.objects.select_for_update(of=("self",))
                 .select_related("workspace")
                 .get(pk=rights_request.client_id or uuid.UUID(int=0))
             )
@@ -171,7 +175,7 @@ def _apply(correction: Correction, rights_request: RightsRequest, actor: User) -
             item = correction.item
             if item is None:
                 raise RightsError(_("The answer this correction was for no longer exists."), code="gone")
-            item = RequestItem.objects.select_for_update().get(pk=item.pk)
+            item = RequestItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
             item.answer = _from_text(item, correction.proposed)
             item.version += 1
             item.save(update_fields=["answer", "version", "updated_at"])
@@ -201,8 +205,8 @@ def list_recipients(rights_request: RightsRequest) -> list[RecipientNotice]:
         for contributor in contributors
     ]
     notices += [
-        RecipientNotice(rights_request=rights_request, recipient=str(p.get("name", ""))[:200])
-        for p in getattr(settings, "SUBPROCESSORS", [])
+        RecipientNotice(rights_request=rights_request, recipient=p.name[:200])
+        for p in current_subprocessors()
     ]
     RecipientNotice.objects.bulk_create(notices)
     return notices
@@ -211,7 +215,7 @@ def list_recipients(rights_request: RightsRequest) -> list[RecipientNotice]:
 def do_mark_notified(notice: RecipientNotice, actor: User) -> None:
     require_decider(actor, notice.rights_request.workspace)
     with transaction.atomic():
-        locked = RecipientNotice.objects.select_for_update().get(pk=notice.pk)
+        locked = RecipientNotice.objects.select_for_update(of=("self",)).get(pk=notice.pk)
         if locked.notified_at is not None:
             return
         locked.notified_at, locked.notified_by = timezone.now(), actor

@@ -117,7 +117,7 @@ def do_request_lift(restriction: Restriction, actor: User) -> Restriction:
 
     require_decider(actor, restriction.workspace)
     with transaction.atomic():
-        locked = Restriction.objects.select_for_update().get(pk=restriction.pk)
+        locked = Restriction.objects.select_for_update(of=("self",)).get(pk=restriction.pk)
         if locked.lifted_at is not None or locked.lift_requested_at is not None:
             return locked
         locked.lift_requested_at, locked.lift_requested_by = timezone.now(), actor

@@ -129,7 +129,7 @@ def carry_out(rights_request_id: str) -> str:
     # A rectification logged by staff, with no correction proposed through the portal: the staff
     # corrected the data in the usual pages; approving it records that the request was answered.
     with transaction.atomic():
-        locked = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
+        locked = RightsRequest.objects.select_for_update(of=("self",)).get(pk=rights_request.pk)
         if locked.state == RightsState.IN_PROGRESS:
             mark_done(locked, {"corrected_by_staff": True})
     return "answered"
@@ -141,7 +141,7 @@ def _restrict(rights_request: RightsRequest) -> str:
 
     with transaction.atomic():
         locked = (
-            RightsRequest.objects.select_for_update().select_related("workspace").get(pk=rights_request.pk)
+            RightsRequest.objects.select_for_update(of=("self",)).select_related("workspace").get(pk=rights_request.pk)
         )
         if locked.state != RightsState.IN_PROGRESS:
             return "already done"
@@ -162,7 +162,7 @@ def announce_and_lift(restriction_id: str) -> str:
 
     with transaction.atomic():
         restriction = (
-            Restriction.objects.select_for_update()
+            Restriction.objects.select_for_update(of=("self",))
             .select_related("workspace", "subject")
             .filter(pk=restriction_id)
             .first()
@@ -189,7 +189,7 @@ def _deliver_package(rights_request: RightsRequest) -> str:
 
     package, token = build_package(rights_request)
     with transaction.atomic():
-        locked = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
+        locked = RightsRequest.objects.select_for_update(of=("self",)).get(pk=rights_request.pk)
         if locked.state != RightsState.IN_PROGRESS:
             return "already done"
         mark_done(locked, {"package": str(package.pk)})
@@ -210,7 +210,7 @@ def _erase(rights_request: RightsRequest) -> str:
     client = rights_request.client
     if client is None or client.subject.is_destroyed:
         with transaction.atomic():
-            locked = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
+            locked = RightsRequest.objects.select_for_update(of=("self",)).get(pk=rights_request.pk)
             if locked.state == RightsState.IN_PROGRESS:
                 mark_done(locked, {"already_erased": True})
         return "already erased"
@@ -218,7 +218,7 @@ def _erase(rights_request: RightsRequest) -> str:
     address, language = client.email, str(client.language)
     context = _person_context(rights_request, language)
     with transaction.atomic():
-        locked = RightsRequest.objects.select_for_update().get(pk=rights_request.pk)
+        locked = RightsRequest.objects.select_for_update(of=("self",)).get(pk=rights_request.pk)
         if locked.state != RightsState.IN_PROGRESS:
             return "already done"
         report = erase_client(client, SYSTEM)

@@ -60,12 +60,14 @@ def answer(page: Any, article: Any) -> None:
 
 
 def fill_in(form: Any) -> None:
+    # click(), not check(): a question others depend on saves and reloads the page on change, and
+    # check() would then wait for the old page's input to report its state.
     radios = form.locator("input[type=radio]")
     if radios.count():
         no = form.locator("input[type=radio][value=no]")
-        (no if no.count() else radios.first).check()
+        (no if no.count() else radios.first).click()
     elif form.locator("input[type=checkbox]").count():
-        form.locator("input[type=checkbox]").first.check()
+        form.locator("input[type=checkbox]").first.click()
     elif form.locator("textarea").count():
         form.locator("textarea").fill("Nothing else to declare.")
     else:

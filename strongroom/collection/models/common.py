@@ -54,6 +54,7 @@ ITEM_SPEC_FIELDS = {
     "max_file_size": "setting",
     "max_files": "setting",
     "choices": "checklist wording written by staff",
+    "category": "the kind of personal data the item collects (a data map category code)",
     "condition_value": "checklist wording written by staff",
     "position": "order",
 }
@@ -74,6 +75,8 @@ class ItemSpec(models.Model):
     # Shown only when the answer to `condition_item` equals `condition_value`.
     condition_value = models.JSONField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # What kind of personal data the item collects: feeds the record of processing and the DPIA flag.
+    category = models.CharField(max_length=64, blank=True)
 
     class Meta:
         abstract = True

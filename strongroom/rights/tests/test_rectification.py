@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from django.test import Client as WebClient
+from django.utils import timezone
 
 from strongroom.accounts.models import User, Workspace
 from strongroom.audit.models import Event
 from strongroom.collection.models import Client, RequestItem
 from strongroom.collection.tests.factories import acknowledged_link, item, use_immediate_tasks, use_outbox
+from strongroom.privacy.models import SubProcessor
 from strongroom.rights.models import Correction, RecipientNotice, RightsRequest, RightsState
 from strongroom.rights.tests.seed import Seeded, seed_client
 
@@ -24,7 +26,10 @@ def seeded(
 ) -> Seeded:
     use_outbox(settings, tmp_path)
     use_immediate_tasks(settings)
-    settings.SUBPROCESSORS = [{"name": "Mailjet SAS", "purpose": "e-mail delivery", "location": "France"}]
+    SubProcessor.objects.create(
+        name="Mailjet SAS", purpose="e-mail delivery", location="France", safeguards="within the EU",
+        effective_from=timezone.localdate(),
+    )
     return seed_client(workspace, owner, django_capture_on_commit_callbacks)
 
 
