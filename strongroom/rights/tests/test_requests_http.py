@@ -389,3 +389,15 @@ def test_the_privacy_rights_pages_speak_the_clients_language(world: tuple[Seeded
     page = web.get("/portal/rights/").content.decode()
     assert "Vos droits sur vos données" in page and "Accès à mes données" in page
     assert "Corriger vos données" in web.get("/portal/rights/correct/").content.decode()
+
+
+def test_every_portal_page_links_the_privacy_policy_the_rights_and_the_security_page(
+    workspace: Workspace, world: tuple[Seeded, Seeded]
+) -> None:
+    asker, _ = world
+    Workspace.objects.filter(pk=workspace.pk).update(privacy_policy_url="https://firm-a.example/privacy")
+    web = portal_session(asker)
+    for path in ("/portal/", "/portal/messages/", "/portal/rights/", "/portal/rights/correct/"):
+        page = web.get(path).content.decode()
+        assert 'href="https://firm-a.example/privacy"' in page, path
+        assert 'href="/portal/rights/"' in page and 'href="/security/"' in page, path
