@@ -100,6 +100,8 @@ class Workspace(models.Model):
     # Portal access.
     require_client_code = models.BooleanField(_("e-mail a one-time code to clients"), default=False)
     link_days_after_close = models.PositiveSmallIntegerField(default=90)
+    # Set when an owner deleted everything: the row stays as the record of it, its key destroyed.
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     data_map = DataMap(
         not_personal={
@@ -112,6 +114,7 @@ class Workspace(models.Model):
             "privacy_policy_url": "the organisation's published policy",
             "dpo_contact": "the organisation's published data-protection contact",
             "controller_contact": "the organisation's legal name and address",
+            "closed_at": "time the workspace was deleted",
             "default_language": "setting",
             "remind_days_before": "setting",
             "remind_on_due_date": "setting",

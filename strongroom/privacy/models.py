@@ -7,6 +7,7 @@ None of these rows holds a client's personal data: they describe processing, not
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -447,3 +448,51 @@ class Dpia(models.Model):
 
     def __str__(self) -> str:
         return f"DPIA {self.id}"
+
+
+class DeletionCertificate(models.Model):
+    """The signed certificate of a workspace's deletion, sealed under the installation keyring (the
+    workspace's own key no longer exists); the operator can hand it over again."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.OneToOneField(
+        "accounts.Workspace", on_delete=models.PROTECT, related_name="deletion_certificate"
+    )
+    sealed_pdf = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    data_map = DataMap(
+        not_personal={
+            "id": "random identifier",
+            "workspace": "reference",
+            "sealed_pdf": "the certificate, encrypted under the installation keyring (it names the owner)",
+            "created_at": "time",
+        }
+    )
+
+    def __str__(self) -> str:
+        return f"deletion certificate {self.id}"
+
+    @staticmethod
+    def _key() -> bytes:
+        from strongroom.crypto import keys, primitives
+
+        return primitives.derive_key(
+            keys.keyring_key(keys.installation_keyring().id), "strongroom:certificate"
+        )
+
+    @classmethod
+    def store(cls, workspace: Any, pdf: bytes) -> DeletionCertificate:
+        from strongroom.crypto import primitives
+
+        row = cls(workspace=workspace)
+        row.sealed_pdf = primitives.seal(cls._key(), pdf, f"strongroom:certificate:{row.id}".encode())
+        row.save(force_insert=True)
+        return row
+
+    def pdf(self) -> bytes:
+        from strongroom.crypto import primitives
+
+        return primitives.unseal(
+            self._key(), bytes(self.sealed_pdf), f"strongroom:certificate:{self.id}".encode()
+        )

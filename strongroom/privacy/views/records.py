@@ -273,3 +273,58 @@ urlpatterns += [
     path("w/<uuid:workspace_id>/compliance/dpia/<uuid:dpia_id>/", dpia_edit, name="dpia"),
     path("w/<uuid:workspace_id>/compliance/dpia/<uuid:dpia_id>.pdf", dpia_pdf, name="dpia_pdf"),
 ]
+
+
+# --- leaving: export everything, delete everything -------------------------------------------------
+
+
+@login_required
+def close_workspace(request: HttpRequest, workspace_id: Any) -> HttpResponseBase:
+    """Owners export everything, or delete everything and receive the signed certificate."""
+    from django.core.exceptions import ValidationError
+    from django.http import StreamingHttpResponse
+
+    from strongroom.privacy import closure
+
+    membership = require_role(request.user, workspace_id, ("owner",))  # type: ignore[arg-type]
+    workspace = membership.workspace
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        password = request.POST.get("password", "")
+        try:
+            if action == "export":
+                stream = closure.do_export_everything(workspace, request.user, password)  # type: ignore[arg-type]
+                response = StreamingHttpResponse(stream, content_type="application/zip")
+                name = f"{slugify(workspace.name) or 'workspace'}-everything-{timezone.localdate()}.zip"
+                response["Content-Disposition"] = content_disposition_header(True, name)
+                response["Cache-Control"] = "no-store"
+                return response
+            if action == "delete":
+                if request.POST.get("understood") != "yes":
+                    raise ValidationError(_("Tick the box to say you understand nothing can be recovered."))
+                done = closure.do_delete_everything(
+                    workspace,
+                    request.user,  # type: ignore[arg-type]
+                    password,
+                    request.POST.get("confirm_name", ""),
+                )
+                certificate = HttpResponse(done.certificate, content_type="application/pdf")
+                certificate["Content-Disposition"] = content_disposition_header(
+                    True, f"certificate-of-deletion-{workspace.pk}.pdf"
+                )
+                return certificate
+            raise Http404("No such action.")
+        except PermissionDenied as exc:
+            errors[str(action)] = str(exc)
+        except ValidationError as exc:
+            errors[str(action)] = " ".join(exc.messages)
+    return render(
+        request,
+        "compliance/close.html",
+        {"workspace": workspace, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+urlpatterns += [path("w/<uuid:workspace_id>/compliance/close/", close_workspace, name="close")]
