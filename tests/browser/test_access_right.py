@@ -54,7 +54,7 @@ def test_a_client_exercises_access_from_the_portal_and_downloads_a_package_that_
     client.goto(strongroom.link_in(strongroom.wait_for_mail(CLIENT_EMAIL)))
     client.get_by_label("I have read this notice.").check()
     client.get_by_role("button", name="Continue").click()
-    client.get_by_role("link", name="Your privacy rights").click()
+    client.get_by_role("navigation", name="Portal").get_by_role("link", name="Your privacy rights").click()
     client.get_by_role("heading", name="Your privacy rights").wait_for()
     client.get_by_label("Access to my data").check()
     client.get_by_label("Anything to add (optional)").fill("Please send me everything you hold.")
