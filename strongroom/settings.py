@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "strongroom.portal",
     "strongroom.jobs",
     "strongroom.rights",
+    "strongroom.twofactor",
     "django_tasks_db",
 ]
 
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "strongroom.twofactor.middleware.RequireTwoFactorMiddleware",
     "strongroom.audit.middleware.RequestContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

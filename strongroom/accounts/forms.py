@@ -17,7 +17,7 @@ MAX_DAYS = 365
 SETTINGS_FIELDS = (
     "name", "accent_colour", "privacy_policy_url", "dpo_contact", "default_language",
     "remind_days_before", "remind_on_due_date", "remind_every_days_after", "remind_max_after",
-    "require_client_code", "link_days_after_close",
+    "require_client_code", "link_days_after_close", "require_two_factor",
 )
 
 
@@ -68,6 +68,12 @@ class WorkspaceSettingsForm(forms.Form):
     )
     require_client_code = forms.BooleanField(
         label=_("E-mail clients a one-time code each time they open their link"), required=False
+    )
+    require_two_factor = forms.BooleanField(
+        label=_("Require two-factor sign-in for every member"), required=False,
+        help_text=_(
+            "Members without an authenticator app or a passkey must set one up before anything else."
+        ),
     )
     link_days_after_close = forms.IntegerField(
         label=_("Links keep working this many days after a request closes"), min_value=0, max_value=3650

@@ -44,7 +44,7 @@ COLOUR: Final = re.compile(r"#[0-9a-fA-F]{6}")
 SETTINGS_FIELDS: Final = frozenset({
     "name", "accent_colour", "privacy_policy_url", "dpo_contact", "controller_contact", "default_language",
     "remind_days_before", "remind_on_due_date", "remind_every_days_after", "remind_max_after",
-    "require_client_code", "link_days_after_close", "logo",
+    "require_client_code", "link_days_after_close", "require_two_factor", "logo",
 })
 
 

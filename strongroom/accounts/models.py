@@ -99,6 +99,8 @@ class Workspace(models.Model):
     remind_max_after = models.PositiveSmallIntegerField(default=4)
     # Portal access.
     require_client_code = models.BooleanField(_("e-mail a one-time code to clients"), default=False)
+    # Staff sign-in: every member needs a second factor (an authenticator app or a passkey).
+    require_two_factor = models.BooleanField(_("require two-factor sign-in"), default=False)
     link_days_after_close = models.PositiveSmallIntegerField(default=90)
     # Set when an owner deleted everything: the row stays as the record of it, its key destroyed.
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -121,6 +123,7 @@ class Workspace(models.Model):
             "remind_every_days_after": "setting",
             "remind_max_after": "setting",
             "require_client_code": "setting",
+            "require_two_factor": "setting",
             "link_days_after_close": "setting",
         }
     )

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from strongroom.accounts.access import visible_workspaces
+from strongroom.twofactor import signin
+from strongroom.twofactor.policy import has_factor
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -23,6 +25,14 @@ class LoginView(auth_views.LoginView):
     template_name = "staff/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """A user with a second factor is not signed in yet: the two-factor step finishes it."""
+        user = form.get_user()
+        if has_factor(user):
+            signin.start(self.request, user, self.get_success_url())
+            return redirect("twofactor:verify")
+        return super().form_valid(form)
 
 
 @login_required

@@ -26,6 +26,7 @@ from strongroom.privacy.datamap import personal_models
 from strongroom.rights.formats import Column, ColumnType, SubjectExport, Table
 from strongroom.rights.lifecycle import RightsError
 from strongroom.rights.packages import RIGHTS_TEXT, SUPERVISORY_AUTHORITY, archive, model_table
+from strongroom.twofactor.actions import delete_factors
 
 ERASED_DOMAIN = "erased.invalid"
 
@@ -178,6 +179,7 @@ def do_close_account(user: User, password: str) -> None:
         fresh = keys.create_subject(old.keyring, SubjectKey.Kind.STAFF)
         memberships = list(Membership.objects.filter(user=locked).values_list("workspace_id", flat=True))
         Membership.objects.filter(user=locked).delete()
+        delete_factors(locked)
         User.objects.filter(pk=locked.pk).update(subject=fresh, is_active=False)
         placeholder = User.objects.get(pk=locked.pk)
         placeholder.name = ""
