@@ -72,7 +72,8 @@ def test_processing_activities_of_a_workspace(workspace: Workspace, other_worksp
     activities = {a.purpose.code: a for a in datamap.processing_activities(workspace)}
 
     staff = activities["staff-accounts"]
-    assert staff.categories == ("user.contact.email", "user.name")
+    # Names staff give their passkeys count as sign-in credentials.
+    assert staff.categories == ("user.authorization.credentials", "user.contact.email", "user.name")
     assert staff.legal_bases == (datamap.LegalBasis.CONTRACT,)
     assert staff.subject_kinds == ("staff",)
     assert staff.subject_count == 2  # Firm A's owner and member, not the other firm's or unrelated staff
