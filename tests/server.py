@@ -34,11 +34,13 @@ def clean_env(root: Path, **extra: str) -> dict[str, str]:
 class LiveStrongroom:
     root: Path
     port: int = field(default_factory=free_port)
+    # The name browsers use; "localhost" where a domain is needed (a WebAuthn RP id cannot be an IP).
+    host: str = "127.0.0.1"
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def env(self) -> dict[str, str]:
