@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.utils.translation import gettext as _
 from webauthn import (
     base64url_to_bytes,
     generate_authentication_options,
@@ -63,7 +64,7 @@ def _keep_challenge(session: SessionBase, name: str, challenge: bytes) -> None:
 def _spend_challenge(session: SessionBase, name: str) -> bytes:
     kept = session.pop(name, None)
     if not kept or time.time() - kept["at"] > CHALLENGE_SECONDS:
-        raise CeremonyFailed("The passkey request expired; try again.")
+        raise CeremonyFailed(_("The passkey request expired; try again."))
     return base64url_to_bytes(kept["challenge"])
 
 
@@ -100,7 +101,7 @@ def verify_registration(session: SessionBase, credential: Any) -> NewCredential:
             expected_origin=origin(),
         )
     except (WebAuthnException, InvalidJSONStructure, ValueError, KeyError, TypeError) as exc:
-        raise CeremonyFailed("The passkey could not be verified.") from exc
+        raise CeremonyFailed(_("The passkey could not be verified.")) from exc
     return NewCredential(
         bytes_to_base64url(verified.credential_id), verified.credential_public_key, verified.sign_count
     )
@@ -123,10 +124,10 @@ def verify_authentication(session: SessionBase, user: User, credential: Any) -> 
     try:
         parsed = parse_authentication_credential_json(credential)
     except (InvalidJSONStructure, ValueError, TypeError) as exc:
-        raise CeremonyFailed("The passkey could not be verified.") from exc
+        raise CeremonyFailed(_("The passkey could not be verified.")) from exc
     passkey = user.passkeys.filter(credential_id=bytes_to_base64url(parsed.raw_id)).first()
     if passkey is None:
-        raise CeremonyFailed("This passkey is not registered to your account.")
+        raise CeremonyFailed(_("This passkey is not registered to your account."))
     try:
         verified = verify_authentication_response(
             credential=parsed, expected_challenge=challenge, expected_rp_id=rp_id(),
@@ -134,6 +135,6 @@ def verify_authentication(session: SessionBase, user: User, credential: Any) -> 
             credential_current_sign_count=passkey.sign_count,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise CeremonyFailed("The passkey could not be verified.") from exc
+        raise CeremonyFailed(_("The passkey could not be verified.")) from exc
     passkey.sign_count = verified.new_sign_count
     return passkey

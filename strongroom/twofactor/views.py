@@ -147,7 +147,7 @@ def passkey_register(request: HttpRequest) -> JsonResponse:
         new = passkeys.verify_registration(request.session, body.get("credential"))
         actions.do_add_passkey(_user(request), str(body.get("nickname", "")), new)
     except passkeys.CeremonyFailed as exc:
-        return JsonResponse({"error": _(str(exc))}, status=400)
+        return JsonResponse({"error": str(exc)}, status=400)
     except ValidationError as exc:
         return JsonResponse({"error": _refusal(exc)}, status=400)
     messages.success(request, _("Your passkey is registered."))
@@ -207,6 +207,6 @@ def passkey_sign_in(request: HttpRequest) -> JsonResponse:
         if signin.failed(request, user, "passkey"):
             messages.error(request, _("Too many wrong answers. Sign in again."))
             return JsonResponse({"redirect": reverse("login")}, status=403)
-        return JsonResponse({"error": _(str(exc))}, status=400)
+        return JsonResponse({"error": str(exc)}, status=400)
     actions.do_use_passkey(passkey)
     return JsonResponse({"redirect": signin.succeed(request, user, "passkey")})
