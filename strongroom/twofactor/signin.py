@@ -1,10 +1,14 @@
 """The second step of staff sign-in. After the password, a user with a second factor is not signed
 in yet: the session only remembers who they said they are, for five minutes and five wrong answers.
+
+Wrong answers are counted from the audit log, for the user in every session since this sign-in
+began, so starting a second sign-in alongside does not buy more guesses.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import login
@@ -13,6 +17,7 @@ from django.http import HttpRequest
 from strongroom.accounts.models import User
 from strongroom.audit.actions import record_now
 from strongroom.audit.actors import ANONYMOUS
+from strongroom.audit.models import Event
 
 PENDING = "twofactor.pending"
 MAX_SECONDS = 5 * 60
@@ -24,8 +29,7 @@ def start(request: HttpRequest, user: Any, next_url: str) -> None:
     request.session.cycle_key()
     request.session[PENDING] = {
         "user": str(user.pk),
-        "at": int(time.time()),
-        "failures": 0,
+        "at": time.time(),
         "backend": getattr(user, "backend", ""),
         "next": next_url,
     }
@@ -36,10 +40,17 @@ def pending_user(request: HttpRequest) -> User | None:
     pending = request.session.get(PENDING)
     if not pending:
         return None
-    if time.time() - pending["at"] > MAX_SECONDS:
+    user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None or time.time() - pending["at"] > MAX_SECONDS or _failures(user, pending) >= MAX_FAILURES:
         cancel(request)
         return None
-    return User.objects.filter(pk=pending["user"], is_active=True).first()
+    return user
+
+
+def _failures(user: User, pending: dict[str, Any]) -> int:
+    since = datetime.fromtimestamp(pending["at"], tz=UTC)
+    wrong = Event.objects.filter(action="twofactor.failed", subject=user.subject_id, created_at__gte=since)
+    return wrong.count()
 
 
 def cancel(request: HttpRequest) -> None:
@@ -48,12 +59,10 @@ def cancel(request: HttpRequest) -> None:
 
 def failed(request: HttpRequest, user: User, method: str) -> bool:
     """Count a wrong answer (audited); True when it was the last one allowed and sign-in is cancelled."""
-    pending = request.session[PENDING]
-    pending["failures"] += 1
-    request.session[PENDING] = pending
-    locked = bool(pending["failures"] >= MAX_FAILURES)
+    failures = _failures(user, request.session[PENDING]) + 1
+    locked = failures >= MAX_FAILURES
     record_now(ANONYMOUS, "twofactor.failed", user, subject=user.subject_id, method=method,
-               failures=pending["failures"], cancelled=locked)
+               failures=failures, cancelled=locked)
     if locked:
         cancel(request)
     return locked

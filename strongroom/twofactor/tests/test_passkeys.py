@@ -4,6 +4,7 @@ A software authenticator (a P-256 key, "none" attestation) answers as a browser 
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.test import Client as WebClient
 
 from strongroom.accounts.models import User, Workspace
 from strongroom.audit.models import Event
+from strongroom.rights.account import staff_export
 from strongroom.twofactor.models import Passkey, RecoveryCode
 from strongroom.twofactor.tests.helpers import SoftAuthenticator, password_step, signed_in_as, with_totp
 
@@ -159,3 +161,13 @@ def test_a_passkey_of_another_user_cannot_be_removed(owner: User, member: User) 
     theirs = Passkey.objects.get(user=member)
     signed_in(owner).post(f"/two-factor/passkeys/{theirs.pk}/remove/")
     assert Passkey.objects.filter(pk=theirs.pk).exists()
+
+
+def test_the_data_download_lists_passkey_names_and_never_the_app_secret(owner: User) -> None:
+    register(signed_in(owner), SoftAuthenticator(), "work laptop")
+    secret = with_totp(owner)
+    tables = {table.name: table for table in staff_export(owner).tables}
+    assert [row["nickname"] for row in tables["twofactor_passkey"].rows] == ["work laptop"]
+    everything = repr([table.rows for table in tables.values()])
+    assert "twofactor_totpdevice" not in tables
+    assert base64.b32encode(secret).decode().rstrip("=") not in everything and secret.hex() not in everything

@@ -140,3 +140,16 @@ def test_removing_the_authenticator_lets_the_password_alone_sign_in(owner: User)
     assert not RecoveryCode.objects.filter(user=owner).exists()
     assert Event.objects.filter(action="twofactor.removed").exists()
     assert signed_in_as(password_step(owner)) == str(owner.pk)
+
+
+def test_a_second_sign_in_alongside_gets_no_more_guesses(owner: User) -> None:
+    secret = with_totp(owner)
+    first, second = password_step(owner), password_step(owner)
+    for _ in range(3):
+        first.post("/two-factor/verify/", {"method": "totp", "code": "abcdef"})
+    second.post("/two-factor/verify/", {"method": "totp", "code": "abcdef"})
+    last = second.post("/two-factor/verify/", {"method": "totp", "code": "abcdef"})
+    assert last.status_code == 302 and last["Location"] == "/login/"
+    for web in (first, second):
+        late = web.post("/two-factor/verify/", {"method": "totp", "code": next_code(secret)})
+        assert late["Location"] == "/login/" and signed_in_as(web) is None
