@@ -26,6 +26,7 @@ from strongroom.transport.certificates import (
     self_signed_certificate,
     server_certificate,
 )
+from strongroom.transport.redirect import https_location
 from tests.server import LiveStrongroom, clean_env, free_port
 
 with warnings.catch_warnings():
@@ -179,6 +180,25 @@ def test_the_redirect_does_not_follow_a_forged_host(tls_server: LiveStrongroom) 
 
     assert reply.status == 301
     assert reply.headers["Location"] == f"https://127.0.0.1:{tls_server.port}/login/"
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "https_port", "expected"),
+    [
+        ("portal.example.com", "/p/abc?x=1", 443, "https://portal.example.com/p/abc?x=1"),
+        ("portal.example.com:80", "/", 443, "https://portal.example.com/"),
+        ("[::1]:8080", "/login/", 8443, "https://[::1]:8443/login/"),
+        ("evil.example", "/login/", 443, "https://portal.example.com/login/"),
+        ("", "/login/", 443, "https://portal.example.com/login/"),
+    ],
+)
+def test_the_redirect_target_keeps_the_path_and_only_known_hosts(
+    host: str, path: str, https_port: int, expected: str
+) -> None:
+    location = https_location(host, path, https_port=https_port, base_url="https://portal.example.com",
+                              allowed_hosts=["portal.example.com", "[::1]"])
+
+    assert location == expected
 
 
 # --- the certificate -------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ def start_redirect_listener(host: str, port: int, *, https_port: int, allowed_ho
     """Listen on `host:port` in a background thread; the caller shuts the server down."""
 
     class Redirect(BaseHTTPRequestHandler):
-        server_version = "Strongroom"
-        sys_version = ""
+        def version_string(self) -> str:
+            return "Strongroom"
 
         def answer(self) -> None:
             location = https_location(self.headers.get("Host", ""), self.path, https_port=https_port,
