@@ -78,6 +78,7 @@ class LiveStrongroom:
                         return
             except OSError:
                 time.sleep(0.2)
+        self.stop()
         raise AssertionError("Strongroom did not start:\n" + (self.root / "server.log").read_text())
 
     @property
