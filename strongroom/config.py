@@ -88,6 +88,8 @@ def production_problems(
     key_provider: str,
     allowed_hosts: list[str],
     demo: bool = False,
+    tls: bool = True,
+    proxy_ssl_header: str = "",
 ) -> list[str]:
     """Every reason the given configuration is unsafe to run in production, as sentences."""
     problems = []
@@ -99,6 +101,11 @@ def production_problems(
         problems.append("STRONGROOM_DEMO is on (it lets owners read every workspace's e-mail)")
     if "*" in allowed_hosts or not allowed_hosts:
         problems.append("STRONGROOM_ALLOWED_HOSTS must name the site's host names, not '*' or nothing")
+    if not tls and not proxy_ssl_header:
+        problems.append(
+            "STRONGROOM_TLS is off and no STRONGROOM_PROXY_SSL_HEADER names the header by which "
+            "a reverse proxy marks HTTPS requests; Strongroom would be served over plain HTTP"
+        )
     # The key folder holds the master keys (file provider) and, with either provider, the subject
     # secrets that crypto-shredding deletes: a backup of the data folder must never carry them.
     what = "key folder" if key_provider == "file" else "key folder (it holds the subject secrets)"

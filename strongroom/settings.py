@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from strongroom.config import (
     development_secret_key,
@@ -38,6 +40,16 @@ DEBUG = env_bool("STRONGROOM_DEBUG", False)
 DEMO = env_bool("STRONGROOM_DEMO", False)
 ALLOWED_HOSTS = env_list("STRONGROOM_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
+# The embedded server speaks TLS itself unless a reverse proxy does (STRONGROOM_TLS=off); the proxy
+# then says which requests came over HTTPS in a header it always overwrites.
+TLS = env_bool("STRONGROOM_TLS", True)
+TLS_CERT = env_str("STRONGROOM_TLS_CERT")
+TLS_KEY = env_str("STRONGROOM_TLS_KEY")
+if bool(TLS_CERT) != bool(TLS_KEY):
+    raise ImproperlyConfigured("STRONGROOM_TLS_CERT and STRONGROOM_TLS_KEY must be given together.")
+PROXY_SSL_HEADER = env_str("STRONGROOM_PROXY_SSL_HEADER").strip()
+HTTPS = TLS or bool(PROXY_SSL_HEADER)
+
 _secret_key = env_str("STRONGROOM_SECRET_KEY")
 if PRODUCTION:
     refuse_unsafe_production(
@@ -49,6 +61,8 @@ if PRODUCTION:
             key_provider=KEY_PROVIDER,
             allowed_hosts=ALLOWED_HOSTS,
             demo=DEMO,
+            tls=TLS,
+            proxy_ssl_header=PROXY_SSL_HEADER,
         )
     )
 # Outside production the signing key is made on first start and kept beside the master key, so
@@ -79,8 +93,13 @@ INSTALLED_APPS = [
 # Tasks take ids only; their arguments, results and tracebacks never hold personal data.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Everything that sets a response header comes before WhiteNoise: it answers static files itself,
+# and the middleware after it never sees those responses.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "strongroom.transport.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -90,7 +109,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "strongroom.twofactor.middleware.RequireTwoFactorMiddleware",
     "strongroom.audit.middleware.RequestContextMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "strongroom.urls"
@@ -103,6 +121,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -165,7 +184,9 @@ else:
     }
 DEFAULT_FROM_EMAIL = env_str("STRONGROOM_FROM_EMAIL", "Strongroom <no-reply@localhost>")
 # Where people reach this installation: the start of every link in e-mails.
-BASE_URL = env_str("STRONGROOM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_port = env_str("STRONGROOM_PORT", "8000")
+_default_base_url = f"https://localhost:{_port}" if TLS else f"http://127.0.0.1:{_port}"
+BASE_URL = env_str("STRONGROOM_BASE_URL", _default_base_url).rstrip("/")
 
 # Who runs this installation and where its data is: the processor's record (Art. 30(2)), the
 # security page and every workspace's record of processing read these.
@@ -194,10 +215,36 @@ STATIC_ROOT = DATA_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+# A reverse proxy's or load balancer's health probe reaches the app directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+SECURE_HSTS_SECONDS = env_int("STRONGROOM_HSTS_SECONDS", 365 * 24 * 3600) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("STRONGROOM_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("STRONGROOM_HSTS_PRELOAD", False)
+# Preloading is a promise to the browsers' list that only the domain's owner can make:
+# off unless asked for, so its deployment check is not a warning here.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Same-origin rather than no-referrer: browsers then still send the Origin header that CSRF
+# protection checks; no other site ever learns a page's address (portal paths carry tokens).
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script anywhere; the one inline style (the workspace's accent colour) carries the nonce.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,

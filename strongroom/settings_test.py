@@ -11,6 +11,8 @@ _root = tempfile.mkdtemp(prefix="strongroom-test-")
 os.environ.setdefault("STRONGROOM_DATA_DIR", str(Path(_root) / "data"))
 os.environ.setdefault("STRONGROOM_KEY_DIR", str(Path(_root) / "keys"))
 os.environ["STRONGROOM_ENV"] = "development"
+# The test client speaks plain HTTP; TLS itself is tested against the real server (tests/test_transport.py).
+os.environ.setdefault("STRONGROOM_TLS", "off")
 
 from strongroom.settings import *  # noqa: E402, F403
 from strongroom.settings import DATABASES  # noqa: E402

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -37,14 +38,19 @@ class LiveStrongroom:
     # The name browsers use; "localhost" where a domain is needed (a WebAuthn RP id cannot be an IP).
     host: str = "127.0.0.1"
     process: subprocess.Popen[bytes] | None = None
+    # Plain HTTP unless asked for: the embedded server's own TLS is tested in tests/test_transport.py.
+    tls: bool = False
+    extra_env: dict[str, str] = field(default_factory=dict)
+    serve_args: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def env(self) -> dict[str, str]:
-        return clean_env(self.root, STRONGROOM_BASE_URL=self.url)
+        tls = {} if self.tls else {"STRONGROOM_TLS": "off"}
+        return clean_env(self.root, STRONGROOM_BASE_URL=self.url, **tls) | self.extra_env
 
     def run(self, *args: str) -> str:
         done = subprocess.run(
@@ -61,19 +67,32 @@ class LiveStrongroom:
     def start(self) -> None:
         log = (self.root / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "strongroom", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "strongroom", "serve", "--port", str(self.port), *self.serve_args],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         for _ in range(300):
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as reply:
+                health = f"{self.url}/healthz"
+                with urllib.request.urlopen(health, timeout=1, context=self.client_tls) as reply:
                     if reply.read() == b"ok":
                         return
             except OSError:
                 time.sleep(0.2)
+        self.stop()
         raise AssertionError("Strongroom did not start:\n" + (self.root / "server.log").read_text())
+
+    @property
+    def client_tls(self) -> ssl.SSLContext | None:
+        """Trusts this server's own certificate (self-signed unless configured), and nothing else."""
+        if not self.tls:
+            return None
+        configured = self.extra_env.get("STRONGROOM_TLS_CERT")
+        cert = Path(configured) if configured else self.root / "var" / "keys" / "tls" / "self-signed.crt"
+        if not cert.exists():
+            raise OSError("no certificate yet")
+        return ssl.create_default_context(cafile=str(cert))
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

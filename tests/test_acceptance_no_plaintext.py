@@ -105,6 +105,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     env["DJANGO_SETTINGS_MODULE"] = "strongroom.settings"
     env["STRONGROOM_DATA_DIR"] = str(tmp_path / "var" / "data")
     env["STRONGROOM_KEY_DIR"] = str(tmp_path / "var" / "keys")
+    env["STRONGROOM_TLS"] = "off"  # checked over plain HTTP, as behind a reverse proxy
     return env
 
 

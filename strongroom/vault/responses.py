@@ -38,6 +38,6 @@ def blob_response(blob: Blob, *, actor: Any, as_attachment: bool) -> StreamingHt
     response["Cache-Control"] = "private, no-store"
     # A document shown inline runs no script and reaches nothing, whatever it contains.
     response["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     )
     return response
