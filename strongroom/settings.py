@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "strongroom.portal",
     "strongroom.jobs",
     "strongroom.rights",
+    "strongroom.operator",
     "django_tasks_db",
 ]
 
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "strongroom.audit.middleware.RequestContextMiddleware",
+    "strongroom.operator.middleware.SupportAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

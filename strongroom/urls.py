@@ -20,4 +20,6 @@ urlpatterns = [
     path("", include("strongroom.portal.urls")),
     path("", include("strongroom.rights.urls")),
     path("", include("strongroom.privacy.urls")),
+    path("", include("strongroom.operator.staff_urls")),
+    path("operator/", include("strongroom.operator.urls")),
 ]
