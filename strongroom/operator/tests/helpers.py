@@ -28,7 +28,9 @@ def browser(user: User | None) -> WebClient:
     return web
 
 
-def ask(workspace: Workspace, operator: User, hours: int = 4, reason: str = "Ticket 4711: upload fails") -> SupportGrant:
+def ask(
+    workspace: Workspace, operator: User, hours: int = 4, reason: str = "Ticket 4711: upload fails"
+) -> SupportGrant:
     return do_request_support(workspace, operator, reason=reason, hours=hours)
 
 
