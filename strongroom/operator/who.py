@@ -16,6 +16,7 @@ from strongroom.accounts.models import Membership, Role, User
 from strongroom.audit.models import Event
 from strongroom.collection.models import Client, Request
 from strongroom.operator.models import GrantState, SupportGrant
+from strongroom.rights.models import RightsRequest
 
 # Audit codes that show a staff member reading the client's data, and taking copies of it.
 VIEW_ACTIONS = ("client.viewed", "request.viewed", "blob.viewed")
@@ -59,6 +60,7 @@ def who_has_access(client: Client) -> list[Access]:
     """Current members who can see the client (removed members are not listed), and operators with
     an active support grant to the workspace."""
     by_request = _request_reasons(client)
+    has_rights_requests = RightsRequest.objects.filter(client=client).exists()
     found: list[Access] = []
     memberships = Membership.objects.filter(
         workspace=client.workspace_id, user__is_active=True
@@ -68,7 +70,9 @@ def who_has_access(client: Client) -> list[Access]:
             role = Role(membership.role).label
             reasons = [_("%(role)s of the workspace: sees every client") % {"role": role}]
         else:
-            reasons = by_request.get(membership.user_id, [])
+            reasons = list(by_request.get(membership.user_id, []))
+            if membership.privacy_officer and has_rights_requests:
+                reasons.append(_("privacy officer: handles this client's rights requests"))
         if reasons:
             found.append(Access(membership.user, list(reasons)))
     grants = SupportGrant.objects.filter(

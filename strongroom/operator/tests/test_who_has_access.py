@@ -139,3 +139,30 @@ def test_page_is_for_managers_only(
         .get(reverse("staff:client", args=[workspace.pk, seeded.client.pk]))
         .content.decode()
     )
+
+
+def test_a_privacy_officer_is_listed_for_the_clients_rights_requests(
+    workspace: Workspace, owner: User, member: User, seeded: Seeded, settings: Any, tmp_path: Path
+) -> None:
+    from strongroom.accounts.actions import do_set_privacy_officer
+    from strongroom.collection.tests.factories import acknowledged_link
+    from strongroom.rights.lifecycle import do_receive
+    from strongroom.rights.models import Channel, Verification
+
+    use_outbox(settings, tmp_path)
+    do_set_privacy_officer(Membership.objects.get(user=member, workspace=workspace), True, owner)
+    assert "member@firm-a.example" not in people(seeded)
+    link, _ = acknowledged_link(seeded.request)
+
+    do_receive(
+        workspace,
+        seeded.client,
+        "access",
+        channel=Channel.PORTAL,
+        actor=link,
+        verified_by=Verification.PORTAL_SESSION,
+    )
+
+    assert people(seeded)["member@firm-a.example"] == [
+        "privacy officer: handles this client's rights requests"
+    ]
