@@ -287,3 +287,33 @@ def test_only_operators_ask(workspace: Workspace, outsider: User) -> None:
     with pytest.raises(PermissionDenied):
         ask(workspace, outsider)
     assert not SupportGrant.objects.exists()
+
+
+def test_a_grant_opens_only_its_own_workspace(
+    workspace: Workspace, other_workspace: Workspace, owner: User, ops: User
+) -> None:
+    granted(workspace, ops, owner)
+    web = browser(ops)
+
+    assert web.get(reverse("staff:dashboard", args=[workspace.pk])).status_code == 200
+    assert web.head(reverse("staff:dashboard", args=[workspace.pk])).status_code == 200
+    assert web.get(reverse("staff:dashboard", args=[other_workspace.pk])).status_code == 404
+    assert web.get(reverse("support:grants", args=[workspace.pk])).status_code == 403
+    assert list(visible_workspaces(ops)) == [workspace]
+
+
+def test_the_console_link_is_shown_to_operators_only(workspace: Workspace, owner: User, ops: User) -> None:
+    console = reverse("operator:console")
+
+    assert console in browser(ops).get(reverse("home")).content.decode()
+    assert console not in browser(owner).get(reverse("staff:dashboard", args=[workspace.pk])).content.decode()
+
+
+def test_no_support_access_to_a_deleted_workspace(workspace: Workspace, owner: User, ops: User) -> None:
+    grant = granted(workspace, ops, owner)
+    Workspace.objects.filter(pk=workspace.pk).update(closed_at=timezone.now())
+
+    assert browser(ops).get(reverse("staff:dashboard", args=[workspace.pk])).status_code == 404
+    do_revoke_support(grant, owner)
+    with pytest.raises(ValidationError, match="deleted"):
+        ask(workspace, ops)
