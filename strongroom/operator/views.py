@@ -20,7 +20,7 @@ from strongroom.operator.console import workspace_facts
 from strongroom.operator.forms import SupportRequestForm
 from strongroom.operator.models import SupportGrant
 from strongroom.operator.operators import is_operator
-from strongroom.operator.support import do_request_support
+from strongroom.operator.support import active_grant, do_request_support
 
 View = Callable[..., HttpResponse]
 
@@ -56,6 +56,7 @@ def _detail(
     context = {
         "facts": workspace_facts(Workspace.objects.filter(pk=workspace.pk))[0],
         "grants": grants,
+        "active": active_grant(request.user, workspace.pk),
         "form": form,
     }
     return render(request, "operator/workspace.html", context, status=status)

@@ -300,6 +300,12 @@ def test_a_grant_opens_only_its_own_workspace(
     assert web.get(reverse("staff:dashboard", args=[other_workspace.pk])).status_code == 404
     assert web.get(reverse("support:grants", args=[workspace.pk])).status_code == 403
     assert list(visible_workspaces(ops)) == [workspace]
+    console = web.get(reverse("operator:workspace", args=[workspace.pk])).content.decode()
+    assert reverse("staff:dashboard", args=[workspace.pk]) in console
+    assert (
+        reverse("staff:dashboard", args=[other_workspace.pk])
+        not in web.get(reverse("operator:workspace", args=[other_workspace.pk])).content.decode()
+    )
 
 
 def test_the_console_link_is_shown_to_operators_only(workspace: Workspace, owner: User, ops: User) -> None:
