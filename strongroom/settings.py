@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "strongroom.jobs",
     "strongroom.rights",
     "strongroom.twofactor",
+    "strongroom.operator",
     "django_tasks_db",
 ]
 
@@ -109,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "strongroom.twofactor.middleware.RequireTwoFactorMiddleware",
     "strongroom.audit.middleware.RequestContextMiddleware",
+    "strongroom.operator.middleware.SupportAccessMiddleware",
 ]
 
 ROOT_URLCONF = "strongroom.urls"

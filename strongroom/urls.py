@@ -21,4 +21,6 @@ urlpatterns = [
     path("", include("strongroom.rights.urls")),
     path("", include("strongroom.privacy.urls")),
     path("", include("strongroom.twofactor.urls")),
+    path("", include("strongroom.operator.staff_urls")),
+    path("operator/", include("strongroom.operator.urls")),
 ]

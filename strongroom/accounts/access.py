@@ -2,6 +2,10 @@
 
 Anything outside the actor's workspaces answers 404, so ids of other workspaces' records never
 leak through a different error. A known record the actor's role may not change answers 403.
+
+An installation operator holding a support grant an owner approved sees the workspace as an admin
+would, read-only: `membership_in` answers with an unsaved admin membership marked with the grant;
+the support middleware refuses anything but GET and HEAD, and `require_member` stays strict.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from strongroom.accounts.models import Membership, Role, User, Workspace
@@ -35,8 +39,26 @@ def membership_in(actor: User, workspace_id: Any) -> Membership:
         .first()
     )
     if found is None:
+        found = _support_membership(actor, workspace_id)
+    if found is None:
         raise Http404("No such workspace.")
     return found
+
+
+def _support_membership(actor: User, workspace_id: Any) -> Membership | None:
+    from strongroom.operator.support import active_grant
+
+    grant = active_grant(actor, _parse_id(workspace_id))
+    if grant is None:
+        return None
+    membership = Membership(user=actor, workspace=grant.workspace, role=Role.ADMIN)
+    membership.support_grant = grant  # type: ignore[attr-defined]
+    return membership
+
+
+def support_grant_of(membership: Membership) -> Any:
+    """The support grant a membership stands for, or None for a real member."""
+    return getattr(membership, "support_grant", None)
 
 
 def workspace_for(actor: User, workspace_id: Any) -> Workspace:
@@ -72,4 +94,11 @@ def require_member(workspace: Workspace | Any, actor: Any) -> None:
 
 
 def visible_workspaces(actor: User) -> QuerySet[Workspace]:
-    return Workspace.objects.filter(memberships__user=actor).order_by("name")
+    """The actor's workspaces, and those an active support grant lets them see."""
+    from strongroom.operator.support import supported_workspace_ids
+
+    return (
+        Workspace.objects.filter(Q(memberships__user=actor) | Q(pk__in=supported_workspace_ids(actor)))
+        .distinct()
+        .order_by("name")
+    )

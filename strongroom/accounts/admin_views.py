@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from strongroom.accounts.access import MANAGERS, get_in_workspace, membership_in, require_role
+from strongroom.accounts.access import (
+    MANAGERS,
+    get_in_workspace,
+    membership_in,
+    require_role,
+    support_grant_of,
+)
 from strongroom.accounts.actions import do_change_role, do_remove_member, do_set_privacy_officer
 from strongroom.accounts.forms import AcceptInvitationForm, InviteForm, WorkspaceSettingsForm, role_choices
 from strongroom.accounts.invitations import (
@@ -56,16 +62,34 @@ class StaffNav:
         self._request = request
 
     @cached_property
-    def _membership(self) -> tuple[str, bool]:
+    def _found(self) -> Membership | None:
+        """The membership the access helpers see (a support grant shows as a read-only admin)."""
         user, match = self._request.user, self._request.resolver_match
-        workspace_id = match.kwargs.get("workspace_id") if match is not None else None
-        if workspace_id is None or not user.is_authenticated:
-            return "", False
-        found = Membership.objects.filter(user=user, workspace_id=workspace_id).values_list(
-            "role", "privacy_officer"
-        )
-        role, officer = found.first() or ("", False)
-        return str(role), bool(officer)
+        if match is None or match.namespace == "operator" or not user.is_authenticated:
+            return None
+        workspace_id = match.kwargs.get("workspace_id")
+        if workspace_id is None:
+            return None
+        try:
+            return membership_in(user, workspace_id)
+        except Http404:
+            return None
+
+    @property
+    def _membership(self) -> tuple[str, bool]:
+        found = self._found
+        return (str(found.role), bool(found.privacy_officer)) if found is not None else ("", False)
+
+    @property
+    def support_grant(self) -> Any:
+        """The support grant the page is seen under, for the read-only banner."""
+        return support_grant_of(self._found) if self._found is not None else None
+
+    @cached_property
+    def operator(self) -> bool:
+        from strongroom.operator.operators import is_operator
+
+        return is_operator(self._request.user)
 
     @property
     def role(self) -> str:
