@@ -24,6 +24,7 @@ from strongroom.rights.formats import (
     ColumnType,
     SubjectExport,
     Table,
+    Value,
     read_csv,
     render_csv,
     render_xlsx,
@@ -44,7 +45,7 @@ HARMLESS = ("plain text", "'quoted but harmless", "a=b", "", "\\N", "1-2")
 
 def export_of(texts: tuple[str, ...]) -> SubjectExport:
     columns = (Column("note", "Note", ColumnType.TEXT), Column("amount", "Amount", ColumnType.INTEGER))
-    rows = tuple({"note": text, "amount": -5} for text in texts)
+    rows: tuple[dict[str, Value], ...] = tuple({"note": text, "amount": -5} for text in texts)
     table = Table("notes", "Notes", "", columns, rows)
     return SubjectExport(PAYLOADS[0], datetime(2026, 1, 2, tzinfo=UTC), (table,))
 
