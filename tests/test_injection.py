@@ -1,9 +1,10 @@
 """SQL and template injection: hostile strings typed into every text field staff and clients can fill
 come out inert on every page that shows them, in e-mails, and in search.
 
-For each payload, staff fill the workspace settings, a new client, a new request, an item, a message,
-a rejection, a rights request and a breach record; the client answers, marks an item not applicable,
-writes a message and asks for their data. The text fields of each form are found by walking the
+For each payload, staff fill the workspace settings, a new client, a new request, a question of every
+type (its choices too) and a document item, a message, a checklist, a rights request, a breach
+record, a rejection and the refusal of a rights request; the client answers every question, marks an
+item not applicable, writes a message and asks for their data. The text fields of each form are found by walking the
 form's fields, so a text field added later is filled too. Then every page that takes only ids we
 hold is opened (found by walking the URLconf): no page fails, the payload is never in a page raw
 (only escaped), template syntax is shown, not run, and the database is intact.
@@ -27,13 +28,15 @@ from django.utils.html import escape
 
 from strongroom.accounts.forms import WorkspaceSettingsForm
 from strongroom.accounts.models import User, Workspace
-from strongroom.collection.forms import ClientForm, ItemForm, RequestForm
+from strongroom.collection.forms import ClientForm, ItemForm, RequestForm, TemplateForm
 from strongroom.collection.models import Client, Request, RequestItem, RequestSection, Upload
+from strongroom.collection.models.common import QuestionType
+from strongroom.collection.models.templates import Template
 from strongroom.collection.tests.factories import sealed_file, use_immediate_tasks, use_outbox
 from strongroom.mail import outbox
 from strongroom.privacy.views.breaches import BreachForm
-from strongroom.rights.forms import LogRequestForm, PortalRightsForm
-from strongroom.rights.models import RightsRequest
+from strongroom.rights.forms import LogRequestForm, PortalRightsForm, RefuseForm
+from strongroom.rights.models import RightsRequest, RightsState
 
 pytestmark = pytest.mark.django_db
 
@@ -110,12 +113,14 @@ def staff_fill(web: WebClient, owner: User, workspace: Workspace, payload: str) 
     section = RequestSection.objects.filter(request=request).first() or RequestSection.objects.create(
         request=request, title=payload, position=0)
     item_form = ItemForm(questions=[])
-    kinds = (("question", {"question_type": "short_text"}), ("document", {"accepted_kinds": ["pdf"]}))
-    for kind, extra in kinds:
-        posted(web, reverse("staff:request_item_new", kwargs={"workspace_id": ws, "request_id": request.pk,
-                                                               "section_id": section.pk}),
-               filled(item_form, payload, kind=kind, required="on", max_file_size_mb=10, max_files=5,
-                      choices="", condition_value="", **extra))
+    item_url = reverse("staff:request_item_new", kwargs={"workspace_id": ws, "request_id": request.pk,
+                                                         "section_id": section.pk})
+    for question_type in QuestionType.values:  # every kind of question, its choices hostile too
+        posted(web, item_url, filled(item_form, payload, kind="question", question_type=question_type,
+                                     required="on", max_file_size_mb=10, max_files=5,
+                                     choices=f"{payload}\nOther", condition_value=""))
+    posted(web, item_url, filled(item_form, payload, kind="document", accepted_kinds=["pdf"], required="on",
+                                 max_file_size_mb=10, max_files=5, choices="", condition_value=""))
     posted(web, reverse("staff:request_send", kwargs={"workspace_id": ws, "request_id": request.pk}),
            {"version": Request.objects.get(pk=request.pk).version})
     posted(web, reverse("staff:request_message", kwargs={"workspace_id": ws, "request_id": request.pk}),
@@ -123,6 +128,8 @@ def staff_fill(web: WebClient, owner: User, workspace: Workspace, payload: str) 
     posted(web, reverse("rights:log", kwargs={"workspace_id": ws}),
            filled(LogRequestForm(clients=choice), payload, client=str(client.pk), kind="access",
                   channel="email", received_on=date.today().isoformat()))
+    posted(web, reverse("staff:templates", kwargs={"workspace_id": ws}),
+           filled(TemplateForm(), payload, default_due_days=30))
     posted(web, reverse("compliance:breach_new", kwargs={"workspace_id": ws}),
            filled(BreachForm(), payload, subjects_approx=1, records_approx=1,
                   aware_at=date.today().strftime("%Y-%m-%dT00:00")))
@@ -136,14 +143,22 @@ def client_fill(request: Request, payload: str) -> WebClient:
     link, token = acknowledged_link(request)
     web = WebClient()
     assert web.get(reverse("portal:enter", kwargs={"token": token})).status_code == 302
-    question, document = RequestItem.objects.filter(request=request).order_by("kind")[:2][::-1]
-    assert question.kind == "question" and document.kind == "document"
-    posted(web, reverse("portal:answer", kwargs={"item_id": question.pk}), {"value": payload})
+    for each in RequestItem.objects.filter(request=request, kind="question"):
+        value: Any = [payload] if each.question_type == QuestionType.MULTIPLE_CHOICE else payload
+        posted(web, reverse("portal:answer", kwargs={"item_id": each.pk}), {"value": value})
+    document = RequestItem.objects.get(request=request, kind="document")
     posted(web, reverse("portal:not_applicable", kwargs={"item_id": document.pk}), {"reason": payload})
     posted(web, reverse("portal:messages"), {"body": payload})
     posted(web, reverse("rights:portal"), filled(PortalRightsForm(), payload, kind="access"))
     do_add_upload(link, document, sealed_file(request, b"%PDF-1.4\n%%EOF\n", f"{payload}.pdf", "pdf"))
     return web
+
+
+def refuse_rights_request(web: WebClient, workspace: Workspace, payload: str) -> None:
+    """Staff refuse the client's own rights request, with the payload as the reason they are told."""
+    asked = RightsRequest.objects.get(state=RightsState.AWAITING_APPROVAL)
+    url = reverse("rights:refuse", kwargs={"workspace_id": workspace.pk, "rights_request_id": asked.pk})
+    posted(web, url, filled(RefuseForm(), payload))
 
 
 def reject_upload(web: WebClient, request: Request, payload: str) -> None:
@@ -216,18 +231,20 @@ def test_every_text_field_keeps_a_hostile_string_inert(
         request = staff_fill(staff, owner, workspace, payload)
         portal = client_fill(request, payload)
         reject_upload(staff, request, payload)
+        refuse_rights_request(staff, workspace, payload)
 
     # then every form's text fields were filled (a form whose fields cannot be found fails here)
     for form in ("WorkspaceSettingsForm.name", "WorkspaceSettingsForm.dpo_contact", "ClientForm.name",
                  "ClientForm.notes", "RequestForm.title", "RequestForm.message", "ItemForm.label",
                  "ItemForm.instructions", "LogRequestForm.details", "BreachForm.nature",
-                 "PortalRightsForm.details"):
+                 "PortalRightsForm.details", "RefuseForm.reason", "TemplateForm.name"):
         assert form in FILLED
     # and every page that shows them shows the payload escaped, never raw, never evaluated
     item = RequestItem.objects.filter(request=request).first()
     assert item is not None
     ids = {"workspace_id": workspace.pk, "client_id": request.client_id, "request_id": request.pk,
            "item_id": item.pk, "section_id": item.section_id,
+           "template_id": Template.objects.get(workspace=workspace).pk,
            "rights_request_id": RightsRequest.objects.order_by("pk").first().pk}  # type: ignore[union-attr]
     staff_pages = pages(staff, page_urls(ids))
     portal_urls = [*page_urls({"item_id": item.pk}, prefix="portal:"), reverse("rights:portal")]
