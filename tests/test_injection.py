@@ -3,9 +3,10 @@ come out inert on every page that shows them, in e-mails, and in search.
 
 For each payload, staff fill the workspace settings, a new client, a new request, a question of every
 type (its choices too) and a document item, a message, a checklist, a rights request, a breach
-record, a rejection and the refusal of a rights request; the client answers every question, marks an
-item not applicable, writes a message and asks for their data. The text fields of each form are found by walking the
-form's fields, so a text field added later is filled too. Then every page that takes only ids we
+record with its update and the authority's reference, a rejection and the refusal of rights
+requests; the client answers every question, marks an item not applicable, writes a message, asks
+for their data and for a correction. The text fields of each form are found by walking the form's
+fields, so a text field added later is filled too. Then every page that takes only ids we
 hold is opened (found by walking the URLconf): no page fails, the payload is never in a page raw
 (only escaped), template syntax is shown, not run, and the database is intact.
 """
@@ -34,7 +35,8 @@ from strongroom.collection.models.common import QuestionType
 from strongroom.collection.models.templates import Template
 from strongroom.collection.tests.factories import sealed_file, use_immediate_tasks, use_outbox
 from strongroom.mail import outbox
-from strongroom.privacy.views.breaches import BreachForm
+from strongroom.privacy.models import BreachNotice
+from strongroom.privacy.views.breaches import AuthorityForm, BreachForm, UpdateForm
 from strongroom.rights.forms import LogRequestForm, PortalRightsForm, RefuseForm
 from strongroom.rights.models import RightsRequest, RightsState
 
@@ -133,6 +135,10 @@ def staff_fill(web: WebClient, owner: User, workspace: Workspace, payload: str) 
     posted(web, reverse("compliance:breach_new", kwargs={"workspace_id": ws}),
            filled(BreachForm(), payload, subjects_approx=1, records_approx=1,
                   aware_at=date.today().strftime("%Y-%m-%dT00:00")))
+    notice = {"workspace_id": ws, "notice_id": BreachNotice.objects.get(workspace=workspace).pk}
+    posted(web, reverse("compliance:breach_update", kwargs=notice), filled(UpdateForm(), payload))
+    posted(web, reverse("compliance:breach_authority", kwargs=notice),
+           filled(AuthorityForm(), payload, notified_at=date.today().strftime("%Y-%m-%dT00:00")))
     return Request.objects.get(pk=request.pk)
 
 
@@ -150,15 +156,18 @@ def client_fill(request: Request, payload: str) -> WebClient:
     posted(web, reverse("portal:not_applicable", kwargs={"item_id": document.pk}), {"reason": payload})
     posted(web, reverse("portal:messages"), {"body": payload})
     posted(web, reverse("rights:portal"), filled(PortalRightsForm(), payload, kind="access"))
+    posted(web, reverse("rights:portal_correct"), {"name": payload, "phone": payload, "details": payload})
     do_add_upload(link, document, sealed_file(request, b"%PDF-1.4\n%%EOF\n", f"{payload}.pdf", "pdf"))
     return web
 
 
 def refuse_rights_request(web: WebClient, workspace: Workspace, payload: str) -> None:
-    """Staff refuse the client's own rights request, with the payload as the reason they are told."""
-    asked = RightsRequest.objects.get(state=RightsState.AWAITING_APPROVAL)
-    url = reverse("rights:refuse", kwargs={"workspace_id": workspace.pk, "rights_request_id": asked.pk})
-    posted(web, url, filled(RefuseForm(), payload))
+    """Staff refuse the client's own rights requests, with the payload as the reason they are told."""
+    asked = RightsRequest.objects.filter(state=RightsState.AWAITING_APPROVAL)
+    assert asked.exists()
+    for each in asked:
+        url = reverse("rights:refuse", kwargs={"workspace_id": workspace.pk, "rights_request_id": each.pk})
+        posted(web, url, filled(RefuseForm(), payload))
 
 
 def reject_upload(web: WebClient, request: Request, payload: str) -> None:
@@ -237,12 +246,14 @@ def test_every_text_field_keeps_a_hostile_string_inert(
     for form in ("WorkspaceSettingsForm.name", "WorkspaceSettingsForm.dpo_contact", "ClientForm.name",
                  "ClientForm.notes", "RequestForm.title", "RequestForm.message", "ItemForm.label",
                  "ItemForm.instructions", "LogRequestForm.details", "BreachForm.nature",
-                 "PortalRightsForm.details", "RefuseForm.reason", "TemplateForm.name"):
+                 "PortalRightsForm.details", "RefuseForm.reason", "TemplateForm.name",
+                 "UpdateForm.text", "AuthorityForm.reference"):
         assert form in FILLED
     # and every page that shows them shows the payload escaped, never raw, never evaluated
     item = RequestItem.objects.filter(request=request).first()
     assert item is not None
-    ids = {"workspace_id": workspace.pk, "client_id": request.client_id, "request_id": request.pk,
+    ids = {"workspace_id": workspace.pk, "notice_id": BreachNotice.objects.get().pk,
+           "client_id": request.client_id, "request_id": request.pk,
            "item_id": item.pk, "section_id": item.section_id,
            "template_id": Template.objects.get(workspace=workspace).pk,
            "rights_request_id": RightsRequest.objects.order_by("pk").first().pk}  # type: ignore[union-attr]
