@@ -298,3 +298,31 @@ def test_searching_clients_with_sql_finds_only_real_matches(
     assert response.status_code in (200, 400)
     assert "Camille Dupont" not in response.content.decode()
     assert Client.objects.filter(workspace=workspace).count() == 3
+
+
+def test_a_line_break_in_a_name_cannot_add_an_e_mail_header(
+    owner: User, workspace: Workspace, settings: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from strongroom.accounts.invitations import do_update_workspace_settings
+    from strongroom.collection.lifecycle import do_send_request
+    from strongroom.collection.tests.factories import make_client, make_request, question
+
+    use_outbox(settings, tmp_path)
+    use_immediate_tasks(settings)
+    hostile = "Firm A\r\nBcc: spy@attacker.example\r\n\r\n<b>forged body</b>"
+    do_update_workspace_settings(workspace, owner, name=hostile)
+    workspace.refresh_from_db()
+    client = make_client(workspace, owner, email="kim@client.example")
+    request = make_request(workspace, owner, client, [question("Income")], title=hostile)
+    with django_capture_on_commit_callbacks(execute=True):
+        do_send_request(request, owner)
+    (listed,) = outbox.list_messages()
+    message = outbox.read_message(listed.id)
+    assert message["Bcc"] is None and message.get_all("To") == ["kim@client.example"]
+    carrying = [name for name, value in message.items() if "spy@attacker.example" in value]
+    assert carrying == ["Subject"]
+    assert str(message["Subject"]).startswith("Firm A Bcc: spy@attacker.example")  # text on one line
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert "<b>forged body</b>" not in str(html.get_content())
+    assert "&lt;b&gt;forged body&lt;/b&gt;" in str(html.get_content())
