@@ -346,3 +346,13 @@ def test_a_body_cut_off_inside_a_file_keeps_nothing(pdf_item: Portal) -> None:
     response = post(web, target, body[: len(body) // 2], content_type)
     assert response.status_code == 400
     assert_nothing_kept()
+
+
+def test_a_file_followed_by_an_oversized_field_gets_a_400_and_the_file_is_not_kept(pdf_item: Portal) -> None:
+    target, web = pdf_item
+    big_field = (b'Content-Disposition: form-data; name="note"', b"x" * (3 * 1024 * 1024))
+    body, content_type = multipart([file_part(b"scan.pdf", PDF * 1000), big_field])
+    response = post(web, target, body, content_type)
+    assert response.status_code == 400
+    assert_nothing_kept()
+    still_answering(web)
