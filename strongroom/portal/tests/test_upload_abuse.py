@@ -184,11 +184,16 @@ def test_a_pdf_html_polyglot_is_served_sandboxed_or_as_a_download_never_as_html(
         assert response["Content-Security-Policy"].startswith("sandbox;")
 
 
-def test_a_gif_html_polyglot_taken_as_any_file_is_only_ever_a_download(
-    any_item: Portal, owner: User, workspace: Workspace,
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>'
+
+
+@pytest.mark.parametrize(("name", "content"), [(b"page.html", GIF_HTML), (b"page.html", HTML),
+                                               (b"image.svg", SVG)])
+def test_active_content_taken_as_any_file_is_only_ever_a_download(
+    any_item: Portal, owner: User, workspace: Workspace, name: bytes, content: bytes,
 ) -> None:
     target, web = any_item
-    body, content_type = multipart([file_part(b"page.html", GIF_HTML)])
+    body, content_type = multipart([file_part(name, content)])
     assert post(web, target, body, content_type).status_code == 200
     upload = Upload.objects.get()
     staff = WebClient()
