@@ -161,6 +161,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Uploads never touch the disk in plaintext: each file is sealed chunk by chunk as it arrives
 # (Django's default handlers spool plaintext to temporary files).
 FILE_UPLOAD_HANDLERS = ["strongroom.vault.uploads.SealingUploadHandler"]
+# Limits on what a request body may hold besides file contents (each item sets its own file sizes);
+# over them Django answers 400 before any view runs. Stated here so they are not left to defaults.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MiB of form fields: long messages, never files
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000  # the largest checklist editor posts a few hundred
+DATA_UPLOAD_MAX_NUMBER_FILES = 100  # files in one request; a browser sends a few at a time
 
 if env_str("STRONGROOM_SMTP_HOST"):
     MAILERS = {

@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import RegexValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from strongroom.accounts.invitations import LOGO_MAX_SIZE, LOGO_TYPES
+from strongroom.accounts.invitations import LOGO_MAX_SIZE, LOGO_TYPES, logo_dimensions_problem
 from strongroom.accounts.models import Language, Role, Workspace
 
 MAX_DAYS = 365
@@ -105,6 +105,8 @@ class WorkspaceSettingsForm(forms.Form):
             raise forms.ValidationError(_("The logo must be a PNG or JPEG image."))
         if logo.size > LOGO_MAX_SIZE:
             raise forms.ValidationError(_("The logo must be 1 MB or smaller."))
+        if problem := logo_dimensions_problem(logo):
+            raise forms.ValidationError(problem)
         return logo
 
     def changes(self) -> dict[str, Any]:

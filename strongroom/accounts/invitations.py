@@ -31,6 +31,7 @@ from strongroom.audit.actions import record
 from strongroom.crypto import keys
 from strongroom.crypto.models import Keyring, SubjectKey
 from strongroom.vault.actions import delete_blob
+from strongroom.vault.imagesize import image_size
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ INVITATION_LIFETIME: Final = timedelta(days=7)
 TOKEN_BYTES: Final = 32
 LOGO_MAX_SIZE: Final = 1024 * 1024
 LOGO_TYPES: Final = frozenset({"image/png", "image/jpeg"})
+# Every portal page shows the logo, so every client's browser decodes it: 4096 x 4096 is already
+# 64 MB of pixels, and an image declaring 100,000 x 100,000 would take 40 GB.
+LOGO_MAX_SIDE: Final = 4096
 _KEEP: Final = object()
 COLOUR: Final = re.compile(r"#[0-9a-fA-F]{6}")
 # What `do_update_workspace_settings` may change; anything else is a programming error.
@@ -239,12 +243,30 @@ def _workspace_subject(workspace: Workspace) -> SubjectKey | None:
     )
 
 
+def logo_dimensions_problem(upload: Any) -> str | None:
+    """Why this sealed PNG or JPEG cannot be the logo because of its size in pixels, or None.
+
+    Read from the header bytes the upload kept: the image is never decoded.
+    """
+    size = image_size(upload.writer.head)
+    if size is None:
+        return _("The logo's size in pixels could not be read: save it again as a plain PNG or JPEG image.")
+    width, height = size
+    if not 0 < width <= LOGO_MAX_SIDE or not 0 < height <= LOGO_MAX_SIDE:
+        message = _("The logo must be at most %(max)d pixels wide and high; "
+                    "this one is %(width)d by %(height)d.")
+        return message % {"max": LOGO_MAX_SIDE, "width": width, "height": height}
+    return None
+
+
 def _check_logo(upload: Any) -> None:
     content_type = getattr(upload, "content_type", None)
     if content_type not in LOGO_TYPES or not hasattr(upload, "finish"):
         raise ValidationError({"logo": _("The logo must be a PNG or JPEG image.")})
     if upload.size > LOGO_MAX_SIZE:
         raise ValidationError({"logo": _("The logo must be 1 MB or smaller.")})
+    if problem := logo_dimensions_problem(upload):
+        raise ValidationError({"logo": problem})
 
 
 def _check_settings(changes: dict[str, Any]) -> None:

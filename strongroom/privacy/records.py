@@ -17,7 +17,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
 from django.utils import timezone
@@ -315,11 +315,20 @@ def processor_record() -> Record:
 # --- exports -------------------------------------------------------------------------------------
 
 
+_FORMULA_STARTS: Final = frozenset("=+-@\t\r")
+
+
 def _columns(record: Record) -> list[tuple[str, str]]:
     columns = list(Activity.COLUMNS)
     if record.kind == "processor":
         columns.insert(0, CONTROLLER_COLUMN)
     return columns
+
+
+def _as_text(value: str) -> str:
+    """A value a spreadsheet shows as typed (a workspace named "=HYPERLINK(...)" runs nothing):
+    one beginning with =, +, -, @, a tab or a carriage return is given a leading apostrophe."""
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
 
 
 def to_csv(record: Record) -> bytes:
@@ -332,7 +341,8 @@ def to_csv(record: Record) -> bytes:
     values = [value for _, value, _ in record.header]
     for activity in record.activities:
         row = activity.values()
-        writer.writerow([*values, *(row[name] for name, _ in columns), record.security])
+        cells = [*values, *(row[name] for name, _ in columns), record.security]
+        writer.writerow([_as_text(str(cell)) for cell in cells])
     return out.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet software read UTF-8
 
 

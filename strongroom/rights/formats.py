@@ -18,7 +18,9 @@ needs to know; `render_readme` explains them in the package itself.
   `_x005F_`. Null is a cell with nothing in it; empty text is an empty cell formatted as text (`@`).
 - CSV: one file per table, `tables.csv` (the tables, their columns and row counts) and `export.csv`
   (title and time). UTF-8, RFC 4180. Null is `\\N`; a text made of backslashes and a final `N` is
-  written with one backslash more.
+  written with one backslash more. A text a spreadsheet would run as a formula (beginning with `=`,
+  `+`, `-`, `@`, a tab or a carriage return, after any apostrophes) is written with one apostrophe
+  more in front, which the spreadsheet shows as plain text and `read_csv` removes.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ _XLSX_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _CSV_NULL: Final = "\\N"
 _CSV_NULL_LOOKALIKE = re.compile(r"\\+N")
 _CSV_ESCAPED_LOOKALIKE = re.compile(r"\\{2,}N")
+# What a spreadsheet opening the CSV would take for a formula, and the same once neutralised.
+_CSV_FORMULA_LOOKALIKE = re.compile(r"'*[=+\-@\t\r]", re.DOTALL)
+_CSV_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]", re.DOTALL)
 _MANIFEST_HEADER: Final = (
     "table",
     "table_title",
@@ -719,11 +724,20 @@ def _csv_bytes(rows: Iterable[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _csv_text(text: str) -> str:
+    """Text a spreadsheet shows as text: a would-be formula gets one more leading apostrophe."""
+    return "'" + text if _CSV_FORMULA_LOOKALIKE.match(text) else text
+
+
+def _csv_untext(raw: str) -> str:
+    return raw[1:] if _CSV_NEUTRALISED.match(raw) else raw
+
+
 def _to_csv(value: Value) -> str:
     if value is None:
         return _CSV_NULL
-    if isinstance(value, str) and _CSV_NULL_LOOKALIKE.fullmatch(value):
-        return "\\" + value
+    if isinstance(value, str):
+        return "\\" + value if _CSV_NULL_LOOKALIKE.fullmatch(value) else _csv_text(value)
     return _to_text(value)
 
 
@@ -732,6 +746,8 @@ def _from_csv(kind: ColumnType, raw: str) -> Value:
         return None
     if kind is ColumnType.TEXT and _CSV_ESCAPED_LOOKALIKE.fullmatch(raw):
         return raw[1:]
+    if kind is ColumnType.TEXT:
+        return _csv_untext(raw)
     return _from_text(kind, raw)
 
 
@@ -739,7 +755,7 @@ def render_csv(export: SubjectExport) -> dict[str, bytes]:
     """The CSV files by name: `tables.csv`, `export.csv` and one `<table>.csv` per table."""
     files = {
         CSV_MANIFEST: _csv_bytes([_MANIFEST_HEADER, *_manifest_rows(export)]),
-        CSV_EXPORT: _csv_bytes([_EXPORT_HEADER, (export.title, _to_text(export.generated_at))]),
+        CSV_EXPORT: _csv_bytes([_EXPORT_HEADER, (_csv_text(export.title), _to_text(export.generated_at))]),
     }
     for table in export.tables:
         header = [column.name for column in table.columns]
@@ -786,7 +802,7 @@ def read_csv(files: Mapping[str, bytes]) -> SubjectExport:
         )
         tables.append(outline.table(rows))
     generated_at = _generated_at(about[1][1], CSV_EXPORT)
-    return SubjectExport(about[1][0], generated_at, tuple(tables))
+    return SubjectExport(_csv_untext(about[1][0]), generated_at, tuple(tables))
 
 
 # README ----------------------------------------------------------------------------------------------
@@ -855,8 +871,9 @@ _README_FORMATS: Final = (
         f"that the files can be read back typed; {CSV_EXPORT} gives the title and generated_at. A "
         "missing value is written \\N, and an empty field is an empty text. A text made only of "
         "backslashes followed by N (such as \\N itself) is written with one more backslash in front. "
-        "A spreadsheet program may take a CSV value beginning with =, +, - or @ for a formula: to "
-        f"look at the data in a spreadsheet, open {XLSX_FILE} instead.",
+        "So that no spreadsheet program takes a text for a formula, a text beginning with =, +, -, @, "
+        "a tab or a carriage return (after any apostrophes) is written with one more apostrophe in "
+        f"front; remove it when reading the file with a program. {XLSX_FILE} needs no such care.",
     ),
 )
 
