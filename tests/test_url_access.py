@@ -31,6 +31,7 @@ from django.apps import apps
 from django.http import StreamingHttpResponse
 from django.test import Client as WebClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import UUIDConverter
 from django.utils import timezone
 
 from conftest import make_user
@@ -84,7 +85,9 @@ from tests.access_registry import (
 pytestmark = pytest.mark.django_db
 
 UNKNOWN_TOKEN = "bm90LWEtdG9rZW4tYW55b25lLWV2ZXItcmVjZWl2ZWQ"  # a token nobody was given
+STRANGERS = (ANONYMOUS, OTHER_CLIENT, OUTSIDER)  # nothing of Firm A is theirs to see
 REFUSAL_EVENTS = ("rights.package_refused",)  # a refusal is recorded: the only trace one may leave
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
     b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -261,10 +264,13 @@ def signed_in(user: User) -> WebClient:
 @pytest.fixture
 def world(
     settings: Any, tmp_path: Path, owner: User, member: User, outsider: User, workspace: Workspace,
-    other_workspace: Workspace, django_capture_on_commit_callbacks: Any,
+    other_workspace: Workspace, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch,
 ) -> World:
     use_outbox(settings, tmp_path)
     use_immediate_tasks(settings)
+    # The agreement's PDF and its signature are another test's business; here they only cost time.
+    monkeypatch.setattr(dpa, "_pdf", lambda *args: PDF)
+    monkeypatch.setattr("strongroom.privacy.signing.sign_pdf", lambda pdf, **kwargs: pdf)
     subprocessors.do_announce(
         operator("test"), kind=subprocessors.Kind.ADDED, summary="We add an e-mail delivery service.",
         effective_on=timezone.localdate() + timedelta(days=subprocessors.NOTICE_DAYS),
@@ -272,8 +278,11 @@ def world(
     )
     a = build_firm(workspace, owner, "A", django_capture_on_commit_callbacks)
     b = build_firm(other_workspace, outsider, "B", django_capture_on_commit_callbacks)
-    a.ids["change_id"] = SubProcessorChange.objects.get().pk
-    a.ids["invitation_id"] = do_invite(workspace, "nina@firm-a.example", Role.MEMBER, owner)[0].pk
+    for firm, letter in ((a, "a"), (b, "b")):
+        firm.ids["change_id"] = SubProcessorChange.objects.get().pk  # announced to every workspace
+        firm.ids["invitation_id"] = do_invite(
+            firm.workspace, f"nina@firm-{letter}.example", Role.MEMBER, firm.owner
+        )[0].pk
     admin, assignee = make_user("admin@firm-a.example"), make_user("assignee@firm-a.example")
     do_add_member(workspace, admin, Role.ADMIN, owner)
     do_add_member(workspace, assignee, Role.MEMBER, owner)
@@ -289,7 +298,8 @@ def world(
         OWNER: signed_in(owner),
     }
     request_ids = [a.ids[key] for key in ("request_id", "upload_id", "rights_request_id", "correction_id")]
-    request_secrets = (a.seeded.marker, *(str(i) for i in request_ids), *(i.hex for i in request_ids))
+    answers = (f"Employer {a.seeded.marker}", f"payslip-{a.seeded.marker}", f"Message with {a.seeded.marker}")
+    request_secrets = (*answers, *(str(i) for i in request_ids), *(i.hex for i in request_ids))
     return World(a, b, browsers, (*a.secrets, *all_ids(a)), request_secrets)
 
 
@@ -423,8 +433,7 @@ def test_every_url_answers_each_actor_as_its_class_says(actor: str, world: World
     urls = {name: reverse(name, kwargs=fill(name, pattern, world.a)) for name, pattern in every_url().items()}
     classified = [name for name in urls if name in ACCESS]
     wrong = [name for name in classified if ACCESS[name].outcome(actor) != OK]
-    stranger = actor in (ANONYMOUS, OTHER_CLIENT, OUTSIDER)
-    secrets = world.secrets if stranger else world.request_secrets
+    secrets = world.secrets if actor in STRANGERS else world.request_secrets
 
     before = snapshot()
     problems = [problem for name in wrong for problem in try_refused(web, name, urls[name], actor, secrets)]
@@ -432,7 +441,68 @@ def test_every_url_answers_each_actor_as_its_class_says(actor: str, world: World
     if changed := sorted(key for key in before | after if before.get(key) != after.get(key)):
         problems.append(f"refused requests changed {changed}: {events_since(before)}")
 
+    shown = secrets if actor in (*STRANGERS, MEMBER) else ()  # the member sees the firm, not the request
     for name in classified:
         if name not in wrong:
-            problems += try_allowed(web, name, urls[name], world.secrets if stranger else ())
+            problems += try_allowed(web, name, urls[name], shown)
+    assert not problems, "\n".join(problems)
+
+
+# --- one firm's ids through the other firm's URLs ---------------------------------------------------------
+
+
+def record_parameters(pattern: URLPattern) -> list[str]:
+    """The URL's parameters that name a record (by its UUID), the workspace's aside."""
+    return [key for key, converter in pattern.pattern.converters.items()
+            if isinstance(converter, UUIDConverter) and key != "workspace_id"]
+
+
+def mixed_urls(world: World) -> Iterator[tuple[str, str]]:
+    """Firm A's URLs with one record id at a time swapped for Firm B's record of the same kind."""
+    for name, pattern in every_url().items():
+        if "workspace_id" not in parameters(pattern):
+            continue
+        own, foreign = fill(name, pattern, world.a), fill(name, pattern, world.b)
+        for key in record_parameters(pattern):
+            if own[key] != foreign[key]:
+                yield name, reverse(name, kwargs=own | {key: foreign[key]})
+
+
+def test_a_workspace_never_opens_another_workspaces_record_by_its_id(world: World) -> None:
+    """Firm A's owner, in their own workspace's URLs, with one of Firm B's ids: 404, nothing changed.
+    A view that checked the workspace but fetched the record by its id alone would answer here."""
+    web = world.browsers[OWNER]
+    problems: list[str] = []
+    before = snapshot()
+    for name, url in mixed_urls(world):
+        for method in ("post",) if ACCESS[name].post_only else ("get", "post"):
+            response = getattr(web, method)(url)
+            if response.status_code not in (404, 405) or (method == "get" and response.status_code != 404):
+                problems.append(f"{method.upper()} {url} ({name}): {response.status_code}, expected 404")
+            if leaked := leaks(response, world.b.secrets):
+                problems.append(f"{method.upper()} {url} ({name}) names {leaked}")
+    after = snapshot()
+    if changed := sorted(key for key in before | after if before.get(key) != after.get(key)):
+        problems.append(f"requests with another workspace's ids changed {changed}: {events_since(before)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_an_outsider_gets_404_for_firm_a_ids_under_their_own_workspace(world: World) -> None:
+    web = world.browsers[OUTSIDER]
+    problems: list[str] = []
+    before = snapshot()
+    for name, pattern in every_url().items():
+        own, foreign = fill(name, pattern, world.a), fill(name, pattern, world.b)
+        if "workspace_id" not in own or all(own[key] == foreign[key] for key in record_parameters(pattern)):
+            continue  # only the workspace's own pages, or records every workspace shares
+        url = reverse(name, kwargs=fill(name, pattern, world.a) | {"workspace_id": world.b.workspace.pk})
+        for method in ("post",) if ACCESS[name].post_only else ("get", "post"):
+            response = getattr(web, method)(url)
+            if response.status_code != 404 and not (method == "post" and response.status_code == 405):
+                problems.append(f"{method.upper()} {name}: {response.status_code}, expected 404")
+            if leaked := leaks(response, world.secrets):
+                problems.append(f"{method.upper()} {name} ({response.status_code}) names {leaked}")
+    after = snapshot()
+    if changed := sorted(key for key in before | after if before.get(key) != after.get(key)):
+        problems.append(f"requests with another workspace's ids changed {changed}: {events_since(before)}")
     assert not problems, "\n".join(problems)
