@@ -13,6 +13,8 @@ answers POST only). The access classes, and what each actor gets:
 - `workspace-editor`: a checklist's editor: any member sees it, but only owners and admins change it;
   a member's change is refused (back to the checklist with an error, or the form again) and changes
   nothing.
+- `request-handler`: a request's legal hold: whoever sees the request reaches the view, only rights
+  handlers (owners, admins, privacy officers) set it; an assignee's attempt is refused, nothing changes.
 - `workspace-manager`: owners and admins; a member gets 403, an outsider 404.
 - `rights-handler`: owners, admins and privacy officers (the same answers as `workspace-manager` for
   a member who is not a privacy officer).
@@ -32,8 +34,8 @@ would (or 405 for a view that takes no POST) and changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 # --- actors ------------------------------------------------------------------------------------------
 
@@ -68,6 +70,7 @@ CLASSES: Final[dict[str, dict[str, Outcome]]] = {
     "workspace": _row(LOGIN, LOGIN, LOGIN, 404, OK, OK, OK, OK),
     "workspace-request": _row(LOGIN, LOGIN, LOGIN, 404, 404, OK, OK, OK),
     "workspace-editor": _row(LOGIN, LOGIN, LOGIN, 404, REFUSED, REFUSED, OK, OK),
+    "request-handler": _row(LOGIN, LOGIN, LOGIN, 404, 404, REFUSED, OK, OK),
     "workspace-manager": _row(LOGIN, LOGIN, LOGIN, 404, 403, 403, OK, OK),
     "rights-handler": _row(LOGIN, LOGIN, LOGIN, 404, 403, 403, OK, OK),
     "workspace-owner": _row(LOGIN, LOGIN, LOGIN, 404, 403, 403, 403, OK),
@@ -84,19 +87,25 @@ class Access:
     kind: str  # a key of CLASSES
     post_only: bool = False  # the view answers POST only: the right actors' GET gets 405
     ok: int = 200  # what the right actors' GET answers
+    data: dict[str, Any] = field(default_factory=dict)  # a valid form: a refusal must not hinge on bad input
 
     def outcome(self, actor: str) -> Outcome:
         return CLASSES[self.kind][actor]
 
 
-def page(kind: str, ok: int = 200) -> Access:
+def page(kind: str, /, ok: int = 200, **data: Any) -> Access:
     assert kind in CLASSES, kind
-    return Access(kind, ok=ok)
+    return Access(kind, ok=ok, data=data)
 
 
-def action(kind: str) -> Access:
+def action(kind: str, /, **data: Any) -> Access:
     assert kind in CLASSES, kind
-    return Access(kind, post_only=True, ok=405)
+    return Access(kind, post_only=True, ok=405, data=data)
+
+
+ITEM: Final[dict[str, Any]] = {
+    "kind": "question", "question_type": "short_text", "label": "Mother's maiden name", "required": "on"
+}
 
 
 # --- the registry ------------------------------------------------------------------------------------
@@ -110,7 +119,7 @@ ACCESS: Final[dict[str, Access]] = {
     # the workspace's requests, clients and checklists
     "staff:dashboard": page("workspace"),
     "staff:clients": page("workspace"),
-    "staff:client_new": page("workspace"),
+    "staff:client_new": page("workspace", name="Eve Intruder", email="eve@intruder.example"),
     "staff:client": page("workspace"),
     "staff:request_new": page("workspace"),
     "staff:request": page("workspace-request"),
@@ -118,30 +127,32 @@ ACCESS: Final[dict[str, Access]] = {
     "staff:request_cancel": action("workspace-request"),
     "staff:request_new_link": action("workspace-request"),
     "staff:request_revoke_links": action("workspace-request"),
-    "staff:request_contributor": action("workspace-request"),
-    "staff:request_message": action("workspace-request"),
+    "staff:request_contributor": action(
+        "workspace-request", name="Eve Intruder", email="eve@intruder.example", language="en"
+    ),
+    "staff:request_message": action("workspace-request", body="Send me everything"),
     "staff:request_zip": page("workspace-request"),
     "staff:item_review": action("workspace-request"),
     "staff:upload_file": page("workspace-request"),
     "staff:request_edit": page("workspace-request"),
-    "staff:request_section_add": action("workspace-request"),
-    "staff:request_item_new": page("workspace-request"),
-    "staff:request_item_edit": page("workspace-request"),
+    "staff:request_section_add": action("workspace-request", title="Extra"),
+    "staff:request_item_new": page("workspace-request", **ITEM),
+    "staff:request_item_edit": page("workspace-request", **ITEM),
     "staff:request_item_delete": action("workspace-request"),
     "staff:templates": page("workspace"),
     "staff:template": page("workspace"),
     "staff:template_copy": action("workspace-manager"),
-    "staff:template_section_add": action("workspace-editor"),
+    "staff:template_section_add": action("workspace-editor", title="Extra"),
     "staff:template_section_delete": action("workspace-editor"),
-    "staff:template_item_new": page("workspace-editor"),
-    "staff:template_item": page("workspace-editor"),
+    "staff:template_item_new": page("workspace-editor", **ITEM),
+    "staff:template_item": page("workspace-editor", **ITEM),
     "staff:template_item_delete": action("workspace-editor"),
     "staff:template_item_move": action("workspace-editor"),
     # workspace administration
     "admin_pages:settings": page("workspace-owner"),
-    "admin_pages:members": page("workspace"),
-    "admin_pages:member_role": action("workspace-manager"),
-    "admin_pages:member_privacy_officer": action("workspace-manager"),
+    "admin_pages:members": page("workspace", email="eve@intruder.example", role="owner"),
+    "admin_pages:member_role": action("workspace-manager", role="owner"),
+    "admin_pages:member_privacy_officer": action("workspace-manager", privacy_officer="on"),
     "admin_pages:member_remove": action("workspace-manager"),
     "admin_pages:invitation_revoke": action("workspace-manager"),
     "admin_pages:invitation_accept": page("token"),
@@ -154,8 +165,8 @@ ACCESS: Final[dict[str, Access]] = {
     "portal:set_password": page("portal"),
     "portal:code": page("portal", ok=302),  # no code asked by the workspace: on to the checklist
     "portal:notice": page("portal"),
-    "portal:answer": action("portal-request"),
-    "portal:not_applicable": action("portal-request"),
+    "portal:answer": action("portal-request", value="Overwritten"),
+    "portal:not_applicable": action("portal-request", reason="None"),
     "portal:upload": action("portal-request"),
     "portal:attachment": page("portal-request"),
     "portal:remove_upload": action("portal-request"),
@@ -168,12 +179,12 @@ ACCESS: Final[dict[str, Access]] = {
     "rights:log": page("rights-handler"),
     "rights:detail": page("rights-handler"),
     "rights:approve": action("rights-handler"),
-    "rights:refuse": action("rights-handler"),
-    "rights:extend": action("rights-handler"),
+    "rights:refuse": action("rights-handler", reason="No"),
+    "rights:extend": action("rights-handler", months="2", reason="Complex"),
     "rights:resend_code": action("rights-handler"),
     "rights:correction_decide": action("rights-handler"),
     "rights:notice_done": action("rights-handler"),
-    "rights:hold_add": action("workspace-request"),
+    "rights:hold_add": action("request-handler", ground="Anti-money-laundering law"),
     "rights:hold_lift": action("rights-handler"),
     "rights:restriction_lift": action("rights-handler"),
     "rights:account": page("signed-in"),
@@ -197,18 +208,20 @@ ACCESS: Final[dict[str, Access]] = {
     "compliance:dpia_pdf": page("workspace-manager"),
     "compliance:close": page("workspace-owner"),
     "compliance:retention": page("workspace-manager"),
-    "compliance:retention_rule_add": action("workspace-owner"),
+    "compliance:retention_rule_add": action(
+        "workspace-owner", action="documents_after_completion", days="30"
+    ),
     "compliance:retention_rule_remove": action("workspace-owner"),
     "compliance:breaches": page("workspace-manager"),
     "compliance:breach_new": page("workspace-owner"),
     "compliance:breach_notice": page("workspace-manager"),
     "compliance:breach_authority": action("workspace-owner"),
-    "compliance:breach_not_notified": action("workspace-owner"),
-    "compliance:breach_update": action("workspace-owner"),
+    "compliance:breach_not_notified": action("workspace-owner", reason="Low risk"),
+    "compliance:breach_update": action("workspace-owner", text="Update"),
     "compliance:breach_subjects": action("workspace-owner"),
     "compliance:subprocessors": page("public"),
     "compliance:subprocessors_json": page("public"),
     "compliance:security": page("public"),
     "compliance:workspace_subprocessors": page("workspace-manager"),
-    "compliance:subprocessor_object": action("workspace-owner"),
+    "compliance:subprocessor_object": action("workspace-owner", reason="We object"),
 }

@@ -40,11 +40,14 @@ from strongroom.accounts.invitations import do_invite, workspace_subject
 from strongroom.accounts.models import Membership, Role, User, Workspace
 from strongroom.audit.actors import operator
 from strongroom.audit.models import Event
+from strongroom.collection.lifecycle import do_send_request
 from strongroom.collection.models import RequestSection
 from strongroom.collection.template_editing import do_add_section, do_create_template, do_save_item
 from strongroom.collection.tests.factories import (
     acknowledged_link,
+    document,
     make_client,
+    make_request,
     use_immediate_tasks,
     use_outbox,
 )
@@ -287,6 +290,7 @@ def world(
     do_add_member(workspace, admin, Role.ADMIN, owner)
     do_add_member(workspace, assignee, Role.MEMBER, owner)
     a.seeded.request.assignees.add(assignee)
+    a.ids["membership_id"] = Membership.objects.get(workspace=workspace, user=member).pk  # to promote oneself
     browsers = {
         ANONYMOUS: WebClient(),
         CLIENT: portal_visitor(a.token),
@@ -407,7 +411,7 @@ def try_refused(web: WebClient, name: str, url: str, actor: str, secrets: tuple[
     outcome = access.outcome(actor)
     problems = []
     for method in ("post",) if access.post_only else ("get", "post"):
-        response = getattr(web, method)(url)
+        response = web.post(url, access.data) if method == "post" else web.get(url)
         if not answered(method, response, outcome, access):
             problems.append(f"{method.upper()} {name}: {response.status_code}, expected {outcome}")
         if leaked := leaks(response, secrets):
@@ -476,7 +480,7 @@ def test_a_workspace_never_opens_another_workspaces_record_by_its_id(world: Worl
     before = snapshot()
     for name, url in mixed_urls(world):
         for method in ("post",) if ACCESS[name].post_only else ("get", "post"):
-            response = getattr(web, method)(url)
+            response = web.post(url, ACCESS[name].data) if method == "post" else web.get(url)
             if response.status_code not in (404, 405) or (method == "get" and response.status_code != 404):
                 problems.append(f"{method.upper()} {url} ({name}): {response.status_code}, expected 404")
             if leaked := leaks(response, world.b.secrets):
@@ -497,7 +501,7 @@ def test_an_outsider_gets_404_for_firm_a_ids_under_their_own_workspace(world: Wo
             continue  # only the workspace's own pages, or records every workspace shares
         url = reverse(name, kwargs=fill(name, pattern, world.a) | {"workspace_id": world.b.workspace.pk})
         for method in ("post",) if ACCESS[name].post_only else ("get", "post"):
-            response = getattr(web, method)(url)
+            response = web.post(url, ACCESS[name].data) if method == "post" else web.get(url)
             if response.status_code != 404 and not (method == "post" and response.status_code == 405):
                 problems.append(f"{method.upper()} {name}: {response.status_code}, expected 404")
             if leaked := leaks(response, world.secrets):
@@ -505,4 +509,34 @@ def test_an_outsider_gets_404_for_firm_a_ids_under_their_own_workspace(world: Wo
     after = snapshot()
     if changed := sorted(key for key in before | after if before.get(key) != after.get(key)):
         problems.append(f"requests with another workspace's ids changed {changed}: {events_since(before)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_clients_session_of_one_request_opens_nothing_of_their_other_request(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The same client, in by the link of a second request of the firm: the first request's items and
+    files answer the neutral 404 page (changing nothing), and no page of the second request's portal
+    names the first one's answers or files. (The rights pages are about the person, all requests.)"""
+    first = world.a.seeded
+    second = make_request(world.a.workspace, world.a.owner, first.client, [document("Passport")], title="KYC")
+    with django_capture_on_commit_callbacks(execute=True):
+        do_send_request(second, world.a.owner)
+    web = portal_visitor(acknowledged_link(second)[1])
+    answers = (f"Employer {first.marker}", f"payslip-{first.marker}", f"Message with {first.marker}")
+    portal = {name: pattern for name, pattern in every_url().items() if name.startswith("portal:")}
+    naming = [name for name, pattern in portal.items() if {"item_id", "upload_id"} & set(parameters(pattern))]
+    problems: list[str] = []
+    before = snapshot()
+    for name in naming:
+        url = reverse(name, kwargs=fill(name, portal[name], world.a))
+        response = web.post(url, ACCESS[name].data) if ACCESS[name].post_only else web.get(url)
+        if response.status_code != 404 or leaks(response, answers):
+            problems.append(f"{name}: {response.status_code}, names {leaks(response, answers)}")
+    if (after := snapshot()) != before:
+        problems.append(f"changed {sorted(k for k in before if before[k] != after.get(k))}")
+    for name in set(portal) - set(naming):
+        response = web.get(reverse(name, kwargs=fill(name, portal[name], world.a)))
+        if leaked := leaks(response, answers):
+            problems.append(f"GET {name} ({response.status_code}) names {leaked}")
     assert not problems, "\n".join(problems)
