@@ -6,15 +6,20 @@ without a class, or with a parameter the world below cannot fill, fails the walk
 
 Firm A and Firm B each hold a client with a sent request (answers, files, a message, a contributor),
 a checklist, a rights request (a correction, a recipient to tell, a hold, a restriction, a package),
-a breach notice, a signed processing agreement, an impact assessment, a retention rule, and Firm A an
-open invitation. Every URL parameter names a record of Firm A. The actors: an anonymous visitor, Firm
-A's client and Firm B's client (each in their own portal session), Firm B's owner, and Firm A's member,
+a breach notice, a signed processing agreement, an impact assessment, a retention rule and an open
+invitation. Every URL parameter names a record of Firm A. The actors: an anonymous visitor, Firm A's
+client and Firm B's client (each in their own portal session), Firm B's owner, and Firm A's member,
 assignee (a member assigned to the request), admin and owner.
 
 - every actor gets exactly what the registry's class says (page, 302 to sign in, 403, 404);
-- a refused actor's POST (empty form) is refused the same way and changes nothing, audit log included;
+- a refused actor's POST (a valid form where one is needed) is refused the same way and changes
+  nothing, audit log included (a recorded refusal aside);
 - no refused answer, and no answer at all to someone outside Firm A, names anything of Firm A: its
-  name, its records' ids, its client's name, e-mail or the marker in their answers.
+  name, its records' ids, its client's name, e-mail or the marker in their answers; the member who is
+  not on the request sees none of its answers, files or ids on the pages they may open;
+- Firm B's ids through Firm A's URLs (one at a time), and Firm A's ids under Firm B's workspace,
+  answer 404 and change nothing;
+- a client in by the link of one request opens nothing of their other request.
 """
 
 from __future__ import annotations
