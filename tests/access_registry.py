@@ -27,6 +27,13 @@ answers POST only). The access classes, and what each actor gets:
 - `capability`: the URL's id is itself the credential e-mailed to the person: whoever holds it gets the
   page, which names the workspace.
 - `demo-outbox`: the sealed outbox, on a trial installation only: 404 for everyone otherwise.
+- `home`: where staff land: straight to their workspace; a page of choices when there are several
+  or (the operator's case) none.
+- `operator`: the installation operator's console: operators only; other staff get 404, the
+  anonymous are sent to sign in. Everywhere else the operator is answered as any outsider.
+- `second-step`: the second step of a sign-in with two factors: without a pending sign-in, everyone is
+  sent back to the sign-in page.
+- `second-step-json`: the passkey half of that step: without a pending sign-in, 403 for everyone.
 
 Anonymous visitors of staff pages are sent to the sign-in page (302). A refused POST answers as the GET
 would (or 405 for a view that takes no POST) and changes nothing.
@@ -47,7 +54,8 @@ MEMBER: Final = "member"  # role member, neither owner nor assignee of the reque
 ASSIGNEE: Final = "assignee"  # role member, assigned to the request
 ADMIN: Final = "admin"
 OWNER: Final = "owner"
-ACTORS: Final = (ANONYMOUS, CLIENT, OTHER_CLIENT, OUTSIDER, MEMBER, ASSIGNEE, ADMIN, OWNER)
+OPERATOR: Final = "operator"  # the installation's operator, member of no workspace, no support access
+ACTORS: Final = (ANONYMOUS, CLIENT, OTHER_CLIENT, OUTSIDER, MEMBER, ASSIGNEE, ADMIN, OWNER, OPERATOR)
 
 # --- outcomes ------------------------------------------------------------------------------------------
 
@@ -57,9 +65,10 @@ REFUSED: Final = "refused"  # GET: the page; a change (POST) is refused: 302 bac
 Outcome = str | int
 
 
-def _row(*outcomes: Outcome) -> dict[str, Outcome]:
-    assert len(outcomes) == len(ACTORS)
-    return dict(zip(ACTORS, outcomes, strict=True))
+def _row(*outcomes: Outcome, operator: Outcome | None = None) -> dict[str, Outcome]:
+    """The outcomes in ACTORS' order; the operator is answered as any outsider unless said otherwise."""
+    row = dict(zip(ACTORS[:-1], outcomes, strict=True))
+    return row | {OPERATOR: row[OUTSIDER] if operator is None else operator}
 
 
 #        anonymous client other-client outsider member assignee admin owner
@@ -79,6 +88,10 @@ CLASSES: Final[dict[str, dict[str, Outcome]]] = {
     "token": _row(404, 404, 404, 404, 404, 404, 404, 404),
     "capability": _row(OK, OK, OK, OK, OK, OK, OK, OK),
     "demo-outbox": _row(404, 404, 404, 404, 404, 404, 404, 404),
+    "home": _row(LOGIN, LOGIN, LOGIN, OK, OK, OK, OK, OK, operator=200),  # no workspace: a page saying so
+    "operator": _row(LOGIN, LOGIN, LOGIN, 404, 404, 404, 404, 404, operator=OK),
+    "second-step": _row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    "second-step-json": _row(403, 403, 403, 403, 403, 403, 403, 403),
 }
 
 
@@ -112,8 +125,28 @@ ITEM: Final[dict[str, Any]] = {
 
 ACCESS: Final[dict[str, Access]] = {
     # sign-in and the way in
+    "twofactor:setup": page("signed-in"),
+    "twofactor:totp_enrol": page("signed-in"),
+    "twofactor:totp_qr": page("signed-in"),  # while an authenticator is being set up (totp_enrol began it)
+    "twofactor:totp_remove": action("signed-in"),
+    "twofactor:recovery_regenerate": action("signed-in"),
+    "twofactor:passkey_register_options": action("signed-in"),
+    "twofactor:passkey_register": action("signed-in"),
+    "twofactor:passkey_remove": action("signed-in"),
+    "twofactor:verify": page("second-step"),
+    "twofactor:passkey_sign_in_options": action("second-step-json"),
+    "twofactor:passkey_sign_in": action("second-step-json"),
+    # the operator's console and the support access owners grant
+    "operator:console": page("operator"),
+    "operator:workspace": page("operator"),
+    "operator:support_request": action("operator", reason="Ticket 4411: the dashboard is slow", hours=4),
+    "support:grants": page("workspace-owner"),
+    "support:approve": action("workspace-owner", hours=4),
+    "support:refuse": action("workspace-owner"),
+    "support:revoke": action("workspace-owner"),
+    "support:client_access": page("workspace-manager"),
     "health": page("public"),
-    "home": page("signed-in", ok=302),  # straight to the only workspace
+    "home": page("home", ok=302),  # straight to the only workspace
     "login": page("anonymous-only"),
     "logout": action("public"),
     # the workspace's requests, clients and checklists

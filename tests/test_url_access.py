@@ -25,6 +25,7 @@ assignee (a member assigned to the request), admin and owner.
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -56,6 +57,8 @@ from strongroom.collection.tests.factories import (
     use_immediate_tasks,
     use_outbox,
 )
+from strongroom.operator.operators import do_add_operator
+from strongroom.operator.support import do_request_support
 from strongroom.privacy import breaches, dpa, dpia, subprocessors
 from strongroom.privacy.models import RetentionRule, SubProcessorChange
 from strongroom.privacy.retention import do_add_rule
@@ -82,6 +85,7 @@ from tests.access_registry import (
     LOGIN,
     MEMBER,
     OK,
+    OPERATOR,
     OTHER_CLIENT,
     OUTSIDER,
     OWNER,
@@ -296,6 +300,13 @@ def world(
     do_add_member(workspace, assignee, Role.MEMBER, owner)
     a.seeded.request.assignees.add(assignee)
     a.ids["membership_id"] = Membership.objects.get(workspace=workspace, user=member).pk  # to promote oneself
+    installation_operator = make_user("operator@hosting.example")
+    do_add_operator(installation_operator, operator("test"))
+    for firm in (a, b):
+        firm.ids["grant_id"] = do_request_support(
+            firm.workspace, installation_operator, reason="Ticket 4410: uploads fail", hours=2
+        ).pk
+        firm.ids["passkey_id"] = uuid.uuid4()  # nobody's: a passkey is only ever its own user's
     browsers = {
         ANONYMOUS: WebClient(),
         CLIENT: portal_visitor(a.token),
@@ -305,6 +316,7 @@ def world(
         ASSIGNEE: signed_in(assignee),
         ADMIN: signed_in(admin),
         OWNER: signed_in(owner),
+        OPERATOR: signed_in(installation_operator),
     }
     request_ids = [a.ids[key] for key in ("request_id", "upload_id", "rights_request_id", "correction_id")]
     answers = (f"Employer {a.seeded.marker}", f"payslip-{a.seeded.marker}", f"Message with {a.seeded.marker}")
