@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("strongroom.portal.urls")),
     path("", include("strongroom.rights.urls")),
     path("", include("strongroom.privacy.urls")),
+    path("", include("strongroom.signin.urls")),
 ]
