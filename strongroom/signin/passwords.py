@@ -37,6 +37,9 @@ class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilari
 
     DEFAULT_USER_ATTRIBUTES = ("email", "name")
 
+    def __init__(self, user_attributes: Any = DEFAULT_USER_ATTRIBUTES, max_similarity: float = 0.7) -> None:
+        super().__init__(user_attributes, max_similarity)
+
     def validate(self, password: str, user: Any = None) -> None:
         if user is None:
             return
