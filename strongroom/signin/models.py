@@ -64,7 +64,7 @@ class StaffSession(models.Model):
         subject="user__subject",
         subject_kind="staff",
         purpose=STAFF_ACCOUNTS,
-        legal_basis=LegalBasis.LEGITIMATE_INTERESTS,
+        legal_basis=LegalBasis.CONTRACT,
         retention=ACCOUNT_LIFETIME,
         not_personal={
             "id": "random identifier",
