@@ -143,3 +143,14 @@ def test_the_client_portal_is_left_to_its_own_rules(owner: User) -> None:
 
     assert not sent_to_login(portal)
     assert StaffSession.objects.get(user=owner).ended_at is None
+
+
+def test_the_session_and_csrf_cookies_are_out_of_scripts_reach_and_same_site(owner: User) -> None:
+    browser = Client()
+    browser.get(reverse("login"))
+    signing_in = browser.post(reverse("login"), {"username": "owner@firm-a.example", "password": PASSWORD})
+
+    session, csrf = signing_in.cookies["sessionid"], browser.cookies["csrftoken"]
+
+    assert session["httponly"] and session["samesite"] == "Lax"
+    assert csrf["httponly"] and csrf["samesite"] == "Lax"
