@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "strongroom.rights",
     "strongroom.twofactor",
     "strongroom.operator",
+    "strongroom.signin",
     "django_tasks_db",
 ]
 
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "strongroom.signin.middleware.StaffSessionMiddleware",
     "strongroom.twofactor.middleware.RequireTwoFactorMiddleware",
     "strongroom.audit.middleware.RequestContextMiddleware",
     "strongroom.operator.middleware.SupportAccessMiddleware",
@@ -155,8 +157,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
      "OPTIONS": {"min_length": 12}},
+    {"NAME": "strongroom.signin.passwords.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A reset link works once (it is made from the password hash) and for one hour.
+PASSWORD_RESET_TIMEOUT = 3600
 
 # Uploads never touch the disk in plaintext: each file is sealed chunk by chunk as it arrives
 # (Django's default handlers spool plaintext to temporary files).
@@ -207,6 +213,11 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600
+# Staff sessions end after this long without a request, and this long after signing in, whatever.
+STRONGROOM_SESSION_IDLE_MINUTES = env_int("STRONGROOM_SESSION_IDLE_MINUTES", 30)
+STRONGROOM_SESSION_MAX_HOURS = env_int("STRONGROOM_SESSION_MAX_HOURS", 12)
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en"
 LOCALE_PATHS = [BASE_DIR / "strongroom" / "locale"]

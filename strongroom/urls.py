@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("strongroom.rights.urls")),
     path("", include("strongroom.privacy.urls")),
     path("", include("strongroom.twofactor.urls")),
+    path("", include("strongroom.signin.urls")),
     path("", include("strongroom.operator.staff_urls")),
     path("operator/", include("strongroom.operator.urls")),
 ]

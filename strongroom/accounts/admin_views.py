@@ -45,6 +45,7 @@ from strongroom.accounts.models import Invitation, Membership, Role, User
 from strongroom.audit.actions import record_now
 from strongroom.crypto.errors import DecryptionFailed
 from strongroom.mail import outbox
+from strongroom.signin.reauth import recent_login_required
 from strongroom.vault.filekinds import IMAGE
 from strongroom.vault.uploads import UploadTarget, sealed_uploads, upload_errors
 
@@ -178,6 +179,7 @@ def _member_rows(membership: Membership) -> list[dict[str, Any]]:
 
 
 @login_required
+@recent_login_required(methods=["POST"])
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest, workspace_id: Any) -> HttpResponse:
     """Everyone in the workspace sees who is in it; owners and admins invite and manage."""
@@ -226,6 +228,7 @@ def _managed(request: HttpRequest, workspace_id: Any, model: Any, pk: Any) -> An
 
 @require_POST
 @login_required
+@recent_login_required()
 def member_role(request: HttpRequest, workspace_id: Any, membership_id: Any) -> HttpResponse:
     target: Membership = _managed(request, workspace_id, Membership, membership_id)
     role = request.POST.get("role", "")
@@ -235,6 +238,7 @@ def member_role(request: HttpRequest, workspace_id: Any, membership_id: Any) -> 
 
 @require_POST
 @login_required
+@recent_login_required()
 def member_privacy_officer(request: HttpRequest, workspace_id: Any, membership_id: Any) -> HttpResponse:
     target: Membership = _managed(request, workspace_id, Membership, membership_id)
     on = request.POST.get("privacy_officer") == "on"
@@ -244,6 +248,7 @@ def member_privacy_officer(request: HttpRequest, workspace_id: Any, membership_i
 
 @require_POST
 @login_required
+@recent_login_required()
 def member_remove(request: HttpRequest, workspace_id: Any, membership_id: Any) -> HttpResponse:
     target: Membership = _managed(request, workspace_id, Membership, membership_id)
     try:
@@ -259,6 +264,7 @@ def member_remove(request: HttpRequest, workspace_id: Any, membership_id: Any) -
 
 @require_POST
 @login_required
+@recent_login_required()
 def invitation_revoke(request: HttpRequest, workspace_id: Any, invitation_id: Any) -> HttpResponse:
     invitation: Invitation = _managed(request, workspace_id, Invitation, invitation_id)
     back = redirect("admin_pages:members", workspace_id=workspace_id)

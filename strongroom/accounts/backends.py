@@ -1,4 +1,8 @@
-"""Sign-in by e-mail and password, with every success and failure in the audit log."""
+"""Sign-in by e-mail and password, with every success and failure in the audit log.
+
+Failures count towards the sign-in throttle (`strongroom.signin.throttle`); the refusal itself is
+decided before the password is checked, by the sign-in form.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +21,19 @@ class AuditedEmailBackend(ModelBackend):
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None,
         email: str | None = None, **kwargs: Any,
     ) -> User | None:
+        from strongroom.signin import throttle
+
         email = email or username
         if not email or password is None:
             return None
         ip = request.META.get("REMOTE_ADDR") if request is not None else None
+        # An unknown e-mail still costs one password hash (ModelBackend hashes a dummy): same timing.
         user = super().authenticate(request, username=email, password=password)
         if isinstance(user, User):
+            throttle.note_success(email)
             record_now(user, "login.succeeded", user, subject=user.subject_id, ip=ip)
             return user
+        throttle.note_failure(email, ip)
         known = User.objects.with_email(email).first()
         if known is not None:
             record_now(ANONYMOUS, "login.failed", known, subject=known.subject_id, ip=ip,

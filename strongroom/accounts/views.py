@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from strongroom.accounts.access import visible_workspaces
 from strongroom.twofactor import signin
@@ -19,6 +22,26 @@ class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+    def clean(self) -> dict[str, Any]:
+        # Refused before the password is checked, with the same words for any e-mail.
+        from strongroom.signin.throttle import check
+
+        email = self.cleaned_data.get("username")
+        if email:
+            ip = self.request.META.get("REMOTE_ADDR") if self.request is not None else None
+            refused = check(email, ip)
+            if refused is not None:
+                raise forms.ValidationError(throttled_message(refused.minutes), code="throttled")
+        return super().clean()
+
+
+def throttled_message(minutes: int) -> str:
+    return ngettext(
+        "Too many attempts; try again in %(minutes)d minute.",
+        "Too many attempts; try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class LoginView(auth_views.LoginView):

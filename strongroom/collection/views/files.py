@@ -19,6 +19,7 @@ from zipstream import ZipStream
 from strongroom.audit.actions import record
 from strongroom.collection.access import request_for, upload_for
 from strongroom.collection.models.requests import UploadState
+from strongroom.signin.reauth import recent_login_required
 from strongroom.vault.actions import read_blob
 from strongroom.vault.responses import blob_response
 
@@ -74,6 +75,7 @@ def _entries(req: Any) -> Iterator[tuple[str, Any]]:
 
 
 @login_required
+@recent_login_required()
 def request_zip(request: HttpRequest, workspace_id: Any, request_id: Any) -> HttpResponseBase:
     req = request_for(request.user, workspace_id, request_id)  # type: ignore[arg-type]
     refused = _restricted_gate(request, req, f"request_zip:{req.pk}")

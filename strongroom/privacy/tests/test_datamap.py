@@ -72,8 +72,12 @@ def test_processing_activities_of_a_workspace(workspace: Workspace, other_worksp
     activities = {a.purpose.code: a for a in datamap.processing_activities(workspace)}
 
     staff = activities["staff-accounts"]
-    # Names staff give their passkeys count as sign-in credentials.
-    assert staff.categories == ("user.authorization.credentials", "user.contact.email", "user.name")
+    # Names staff give their passkeys count as sign-in credentials, with the device and address of
+    # their sessions, listed on "Your sessions".
+    assert staff.categories == (
+        "user.authorization.credentials", "user.behavior.activity", "user.contact.email",
+        "user.device.ip_address", "user.name",
+    )
     assert staff.legal_bases == (datamap.LegalBasis.CONTRACT,)
     assert staff.subject_kinds == ("staff",)
     assert staff.subject_count == 2  # Firm A's owner and member, not the other firm's or unrelated staff

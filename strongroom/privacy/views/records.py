@@ -22,6 +22,7 @@ from strongroom.accounts.access import MANAGERS, require_role
 from strongroom.audit.actions import record_now
 from strongroom.privacy import records
 from strongroom.privacy.dpia import flagged_templates
+from strongroom.signin.reauth import recent_login_required
 
 EXPORTS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", records.to_xlsx),
@@ -279,6 +280,7 @@ urlpatterns += [
 
 
 @login_required
+@recent_login_required(methods=["POST"])
 def close_workspace(request: HttpRequest, workspace_id: Any) -> HttpResponseBase:
     """Owners export everything, or delete everything and receive the signed certificate."""
     from django.core.exceptions import ValidationError

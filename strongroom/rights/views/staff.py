@@ -22,6 +22,7 @@ from strongroom.rights import holds, lifecycle
 from strongroom.rights.forms import ExtendForm, HoldForm, LogRequestForm, RefuseForm
 from strongroom.rights.models import OPEN_RIGHTS_STATES, LegalHold, RightsRequest
 from strongroom.rights.restriction import active_restriction
+from strongroom.signin.reauth import recent_login_required
 
 
 def _refusal(exc: ValidationError | PermissionDenied) -> str:
@@ -192,6 +193,7 @@ def _act(
 
 @require_POST
 @login_required
+@recent_login_required()
 def approve(request: HttpRequest, workspace_id: Any, rights_request_id: Any) -> HttpResponse:
     return _act(
         request,

@@ -1,0 +1,130 @@
+"""Sensitive actions ask for the password again when the last sign-in is more than 10 minutes old,
+then bring the user back: to the same address for a download, to the form's page for a POST."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from conftest import PASSWORD
+from strongroom.accounts.models import Membership, Role, User, Workspace
+from strongroom.audit.models import Event
+from strongroom.collection.tests.factories import make_client, make_request
+from strongroom.signin.tests.helpers import set_reauthenticated, signed_in
+
+pytestmark = pytest.mark.django_db
+REAUTH = reverse("signin:reauth")
+
+
+def reauth_url(next_url: str) -> str:
+    return f"{REAUTH}?{urlencode({'next': next_url})}"
+
+
+def test_a_download_after_ten_minutes_asks_for_the_password_then_comes_back(
+    owner: User, workspace: Workspace
+) -> None:
+    request = make_request(workspace, owner, make_client(workspace, owner))
+    zip_url = reverse("staff:request_zip", args=[workspace.pk, request.pk])
+    browser = signed_in(owner)
+    set_reauthenticated(browser, ago=timedelta(minutes=11))
+
+    asked = browser.get(zip_url)
+    wrong = browser.post(reauth_url(zip_url), {"password": "not my password 12", "next": zip_url})
+    confirmed = browser.post(reauth_url(zip_url), {"password": PASSWORD, "next": zip_url})
+
+    assert asked.status_code == 302 and asked["Location"] == reauth_url(zip_url)
+    assert not Event.objects.filter(action="request.files_downloaded").exists()
+    assert wrong.status_code == 400 and "not your password" in wrong.content.decode()
+    assert confirmed.status_code == 302 and confirmed["Location"] == zip_url
+    assert browser.get(zip_url).status_code == 200
+    assert Event.objects.filter(action="login.reauthenticated", target_id=str(owner.pk)).count() == 1
+
+
+def test_a_fresh_sign_in_counts_as_recent(owner: User, workspace: Workspace) -> None:
+    request = make_request(workspace, owner, make_client(workspace, owner))
+
+    download = signed_in(owner).get(reverse("staff:request_zip", args=[workspace.pk, request.pk]))
+
+    assert download.status_code == 200
+
+
+def test_a_post_goes_back_to_the_page_of_its_form_and_changes_nothing(
+    owner: User, member: User, workspace: Workspace
+) -> None:
+    membership = Membership.objects.get(user=member, workspace=workspace)
+    members_page = reverse("admin_pages:members", args=[workspace.pk])
+    browser = signed_in(owner)
+    set_reauthenticated(browser, ago=timedelta(minutes=30))
+
+    asked = browser.post(
+        reverse("admin_pages:member_role", args=[workspace.pk, membership.pk]), {"role": Role.ADMIN},
+        HTTP_REFERER=f"http://testserver{members_page}",
+    )
+    back = browser.post(REAUTH, {"password": PASSWORD, "next": members_page})
+
+    assert asked["Location"] == reauth_url(members_page)
+    membership.refresh_from_db()
+    assert membership.role == Role.MEMBER
+    assert back["Location"] == members_page
+    browser.post(reverse("admin_pages:member_role", args=[workspace.pk, membership.pk]), {"role": Role.ADMIN})
+    membership.refresh_from_db()
+    assert membership.role == Role.ADMIN
+
+
+def test_another_sites_referer_or_next_leads_home(owner: User, workspace: Workspace) -> None:
+    browser = signed_in(owner)
+    set_reauthenticated(browser, ago=timedelta(minutes=30))
+
+    asked = browser.post(reverse("compliance:close", args=[workspace.pk]), {"action": "delete"},
+                         HTTP_REFERER="https://evil.example/close/")
+    back = browser.post(REAUTH, {"password": PASSWORD, "next": "https://evil.example/"})
+
+    assert asked["Location"] == reauth_url(reverse("home"))
+    assert back["Location"] == reverse("home")
+    assert Workspace.objects.get(pk=workspace.pk).closed_at is None
+
+
+@pytest.mark.parametrize("page", ["members", "close"])
+def test_looking_at_a_sensitive_page_needs_no_password(owner: User, workspace: Workspace, page: str) -> None:
+    browser = signed_in(owner)
+    set_reauthenticated(browser, ago=timedelta(hours=1))
+    url = {"members": reverse("admin_pages:members", args=[workspace.pk]),
+           "close": reverse("compliance:close", args=[workspace.pk])}[page]
+
+    assert browser.get(url).status_code == 200
+
+
+def test_wrong_passwords_on_the_confirmation_count_towards_the_throttle(owner: User) -> None:
+    browser = signed_in(owner)
+    for _ in range(5):
+        browser.post(REAUTH, {"password": "not my password 12"})
+
+    refused = browser.post(REAUTH, {"password": PASSWORD})
+
+    assert refused.status_code == 400 and "Too many attempts" in refused.content.decode()
+
+
+@pytest.mark.parametrize(("name", "method"), [
+    ("staff:request_zip", "get"), ("rights:approve", "post"), ("compliance:close", "post"),
+    ("admin_pages:members", "post"), ("admin_pages:member_role", "post"),
+    ("admin_pages:member_privacy_officer", "post"), ("admin_pages:member_remove", "post"),
+    ("admin_pages:invitation_revoke", "post"),
+])
+def test_every_sensitive_action_asks_again(owner: User, workspace: Workspace, name: str, method: str) -> None:
+    # The question comes first: the object named need not even exist.
+    args: list[object] = [workspace.pk]
+    if name not in ("compliance:close", "admin_pages:members"):
+        args.append(uuid.uuid4())
+    url = reverse(name, args=args)
+    browser = signed_in(owner)
+    set_reauthenticated(browser, ago=timedelta(minutes=11))
+    events = Event.objects.count()
+
+    asked = getattr(browser, method)(url)
+
+    assert asked.status_code == 302 and asked["Location"].startswith(REAUTH)
+    assert Event.objects.count() == events
