@@ -136,6 +136,13 @@ ACCESS: Final[dict[str, Access]] = {
     "twofactor:verify": page("second-step"),
     "twofactor:passkey_sign_in_options": action("second-step-json"),
     "twofactor:passkey_sign_in": action("second-step-json"),
+    "signin:password_reset": page("public", email="nobody@nowhere.example"),  # the same answer for any e-mail
+    "signin:password_reset_confirm": page("token"),
+    "signin:password_change": page("signed-in"),
+    "signin:sessions": page("signed-in"),
+    "signin:session_revoke": action("signed-in"),
+    "signin:session_revoke_others": action("signed-in"),
+    "signin:reauth": page("signed-in"),
     # the operator's console and the support access owners grant
     "operator:console": page("operator"),
     "operator:workspace": page("operator"),

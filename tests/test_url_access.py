@@ -39,6 +39,7 @@ from django.test import Client as WebClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
 from django.utils import timezone
+from django.utils.http import urlsafe_base64_encode
 
 from conftest import make_user
 from strongroom.accounts.actions import do_add_member
@@ -307,6 +308,8 @@ def world(
             firm.workspace, installation_operator, reason="Ticket 4410: uploads fail", hours=2
         ).pk
         firm.ids["passkey_id"] = uuid.uuid4()  # nobody's: a passkey is only ever its own user's
+        firm.ids["session_id"] = uuid.uuid4()  # likewise a staff session
+        firm.ids["uidb64"] = urlsafe_base64_encode(firm.owner.pk.bytes)  # with an unknown token
     browsers = {
         ANONYMOUS: WebClient(),
         CLIENT: portal_visitor(a.token),
