@@ -115,6 +115,23 @@ def test_a_static_file_carries_the_headers(client: WebClient) -> None:
     assert_browser_headers(response)
 
 
+def test_pages_are_never_stored_by_browsers_but_static_files_are_cached(
+    staff: WebClient, workspace: Workspace, sent: Request
+) -> None:
+    pages = [
+        staff.get(reverse("staff:dashboard", args=[workspace.pk])),
+        staff.get(reverse("staff:request", args=[workspace.pk, sent.pk])),
+        portal_visitor(sent).get(reverse("portal:home")),
+        staff.get("/no-such-page/"),
+    ]
+    static = WebClient().get("/static/strongroom/site.css")
+
+    assert [page.status_code for page in pages] == [200, 200, 200, 404]
+    for page in pages:
+        assert "no-store" in page["Cache-Control"], page["Cache-Control"]
+    assert "no-store" not in static.get("Cache-Control", "")
+
+
 def upload(web: WebClient, request: Request, name: str, data: bytes) -> Upload:
     target = reverse("portal:upload", args=[item(request, "Payslips").pk])
     response = web.post(target, {"files": SimpleUploadedFile(name, data, "text/html")},

@@ -50,16 +50,20 @@ def artefacts() -> Path:
     return folder
 
 
-@pytest.fixture
-def strongroom(tmp_path: Path) -> Iterator[LiveStrongroom]:
-    """A real Strongroom (server and worker) with one owner of one workspace, "Firm A Lettings"."""
-    live = LiveStrongroom(tmp_path)
+def firm_a(live: LiveStrongroom) -> Iterator[LiveStrongroom]:
+    """Starts the server with one owner (STAFF_EMAIL) of one workspace, "Firm A Lettings"; stops it after."""
     live.start()
-    password = tmp_path / "password"
-    password.write_text(STAFF_PASSWORD)
-    live.run("users", "create", STAFF_EMAIL, "--name", "Olive Owner", "--password-file", str(password))
-    live.run("workspaces", "create", "Firm A Lettings", "--owner", STAFF_EMAIL)
     try:
+        password = live.root / "password"
+        password.write_text(STAFF_PASSWORD)
+        live.run("users", "create", STAFF_EMAIL, "--name", "Olive Owner", "--password-file", str(password))
+        live.run("workspaces", "create", "Firm A Lettings", "--owner", STAFF_EMAIL)
         yield live
     finally:
         live.stop()
+
+
+@pytest.fixture
+def strongroom(tmp_path: Path) -> Iterator[LiveStrongroom]:
+    """A real Strongroom (server and worker) with Firm A's owner."""
+    yield from firm_a(LiveStrongroom(tmp_path))

@@ -10,22 +10,14 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD
+from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, firm_a
 from tests.server import LiveStrongroom, free_port
 
 
 @pytest.fixture
 def https_strongroom(tmp_path: Path) -> Iterator[LiveStrongroom]:
-    live = LiveStrongroom(tmp_path, tls=True, serve_args=("--no-worker", "--http-port", str(free_port())))
-    live.start()
-    password = tmp_path / "password"
-    password.write_text(STAFF_PASSWORD)
-    live.run("users", "create", STAFF_EMAIL, "--name", "Olive Owner", "--password-file", str(password))
-    live.run("workspaces", "create", "Firm A Lettings", "--owner", STAFF_EMAIL)
-    try:
-        yield live
-    finally:
-        live.stop()
+    serve_args = ("--no-worker", "--http-port", str(free_port()))
+    yield from firm_a(LiveStrongroom(tmp_path, tls=True, serve_args=serve_args))
 
 
 def test_staff_sign_in_over_https_with_no_policy_violation(

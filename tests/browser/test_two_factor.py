@@ -16,22 +16,13 @@ import pytest
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
-from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD
+from tests.browser.conftest import STAFF_EMAIL, STAFF_PASSWORD, firm_a
 from tests.server import LiveStrongroom
 
 
 @pytest.fixture
 def strongroom_on_localhost(tmp_path: Path) -> Iterator[LiveStrongroom]:
-    live = LiveStrongroom(tmp_path, host="localhost")
-    live.start()
-    password = tmp_path / "password"
-    password.write_text(STAFF_PASSWORD)
-    live.run("users", "create", STAFF_EMAIL, "--name", "Olive Owner", "--password-file", str(password))
-    live.run("workspaces", "create", "Firm A Lettings", "--owner", STAFF_EMAIL)
-    try:
-        yield live
-    finally:
-        live.stop()
+    yield from firm_a(LiveStrongroom(tmp_path, host="localhost"))
 
 
 def code_for(secret_text: str, at: float) -> str:
