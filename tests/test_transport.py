@@ -370,7 +370,7 @@ def test_check_deploy_finds_nothing_in_a_sample_production_environment(tmp_path:
     env = production_env(tmp_path, STRONGROOM_TLS_CERT=str(cert), STRONGROOM_TLS_KEY=str(key),
                          STRONGROOM_BASE_URL="https://portal.example.com")
 
-    done = run_strongroom(env, "check", "--deploy", "--tag", "security", "--fail-level", "WARNING")
+    done = run_strongroom(env, "check", "--deploy", "--fail-level", "WARNING")
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues" in done.stdout
@@ -380,7 +380,7 @@ def test_check_deploy_finds_nothing_in_a_sample_production_environment(tmp_path:
 def test_check_deploy_also_passes_behind_a_proxy(tmp_path: Path) -> None:
     env = production_env(tmp_path, STRONGROOM_TLS="off", STRONGROOM_PROXY_SSL_HEADER="X-Forwarded-Proto")
 
-    done = run_strongroom(env, "check", "--deploy", "--tag", "security", "--fail-level", "WARNING")
+    done = run_strongroom(env, "check", "--deploy", "--fail-level", "WARNING")
 
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -162,8 +162,14 @@ class RetentionRule(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(days__gt=0), name="retention_days_positive"),
+            # Two partial constraints rather than one with nulls_distinct=False, which SQLite ignores.
             models.UniqueConstraint(
-                fields=["workspace", "template", "action"], name="one_rule_per_action", nulls_distinct=False
+                fields=["workspace", "template", "action"], condition=Q(template__isnull=False),
+                name="one_rule_per_checklist_action",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "action"], condition=Q(template__isnull=True),
+                name="one_workspace_rule_per_action",
             ),
         ]
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client as WebClient
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -698,3 +699,21 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(
     response = getattr(web(None), ROUTES[name].method)(url_of(name, workspace.pk, firm_a), FORM)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert rules_and_events() == before
+
+
+def test_the_database_itself_refuses_a_second_rule_for_the_same_action_on_either_database(
+    owner: User, workspace: Workspace
+) -> None:
+    """Two owners adding the same rule at the same moment both pass the form's check: the database
+    must refuse the second, on SQLite as on PostgreSQL, for a workspace-wide and a checklist rule."""
+    template = do_create_template(workspace, owner, name="Tenancy")
+    RetentionRule.objects.create(workspace=workspace, action=Action.REQUEST_AFTER_CLOSING, days=90)
+    RetentionRule.objects.create(workspace=workspace, template=template, action=Action.REQUEST_AFTER_CLOSING,
+                                 days=30)
+
+    for extra in ({}, {"template": template}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            RetentionRule.objects.create(workspace=workspace, action=Action.REQUEST_AFTER_CLOSING, days=60,
+                                         **extra)
+
+    assert RetentionRule.objects.count() == 2
