@@ -8,6 +8,7 @@ change, ends the user's other sessions.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -85,6 +87,10 @@ def reset_path(user: User) -> str:
     return reverse("signin:password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
 
 
+# A mailbox gets at most this many reset links an hour, however often someone asks.
+RESET_MAILS_PER_HOUR = 3
+
+
 def do_request_password_reset(email: str, language: str) -> None:
     """E-mail a reset link when an active account has this e-mail; otherwise nothing is sent. The
     caller answers the same either way. The link leaves after commit, from a closure: never stored."""
@@ -93,9 +99,23 @@ def do_request_password_reset(email: str, language: str) -> None:
         if user is None:
             record(ANONYMOUS, "password.reset_requested", None, known=False)
             return
+        if _recent_reset_mails(user) >= RESET_MAILS_PER_HOUR:
+            # Someone is filling the person's mailbox: the page answers the same, no more mail goes.
+            record(ANONYMOUS, "password.reset_throttled", user, subject=user.subject_id)
+            return
         record(ANONYMOUS, "password.reset_requested", user, subject=user.subject_id, known=True)
         url = settings.BASE_URL + reset_path(user)
         transaction.on_commit(lambda: _send_reset(user, url, language))
+
+
+def _recent_reset_mails(user: User) -> int:
+    """Reset links sent to this account in the last hour, counted from the audit log."""
+    from strongroom.audit.models import Event
+
+    since = timezone.now() - timedelta(hours=1)
+    return Event.objects.filter(
+        action="password.reset_requested", subject=user.subject_id, created_at__gte=since
+    ).count()
 
 
 def _send_reset(user: User, url: str, language: str) -> None:

@@ -125,3 +125,13 @@ def test_setting_the_new_password_ends_every_session(
 
     after = elsewhere.get(reverse("rights:account"))
     assert after.status_code == 302 and after["Location"].startswith(reverse("login"))
+
+
+def test_asking_again_and_again_fills_nobodys_mailbox(
+    owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    answers = [ask_for_link("owner@firm-a.example", django_capture_on_commit_callbacks) for _ in range(5)]
+
+    assert len({body_of(answer) for answer in answers}) == 1  # the same page every time
+    assert len(outbox.list_messages()) == 3  # RESET_MAILS_PER_HOUR
+    assert Event.objects.filter(action="password.reset_throttled", subject=owner.subject_id).count() == 2
