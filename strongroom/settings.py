@@ -48,6 +48,8 @@ TLS_KEY = env_str("STRONGROOM_TLS_KEY")
 if bool(TLS_CERT) != bool(TLS_KEY):
     raise ImproperlyConfigured("STRONGROOM_TLS_CERT and STRONGROOM_TLS_KEY must be given together.")
 PROXY_SSL_HEADER = env_str("STRONGROOM_PROXY_SSL_HEADER").strip()
+# The header by which the reverse proxy passes the client's address (e.g. X-Forwarded-For).
+PROXY_CLIENT_IP_HEADER = env_str("STRONGROOM_PROXY_CLIENT_IP_HEADER").strip()
 HTTPS = TLS or bool(PROXY_SSL_HEADER)
 
 _secret_key = env_str("STRONGROOM_SECRET_KEY")
@@ -98,6 +100,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Everything that sets a response header comes before WhiteNoise: it answers static files itself,
 # and the middleware after it never sees those responses.
 MIDDLEWARE = [
+    "strongroom.transport.proxy.ForwardedClientMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

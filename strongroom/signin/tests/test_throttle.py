@@ -116,3 +116,36 @@ def test_counters_keep_neither_the_e_mail_nor_the_address(owner: User) -> None:
     assert sorted(scope for scope, _ in rows) == [ThrottleScope.ACCOUNT, ThrottleScope.IP]
     assert all(len(key) == 64 and "owner" not in key and "203.0" not in key for _, key in rows)
     assert (ThrottleScope.ACCOUNT, owner.email_index) in rows
+
+
+def through_proxy(email: str, password: str, forwarded: str) -> Any:
+    """A sign-in relayed by a reverse proxy at 10.0.0.2, which appends the client's address."""
+    return Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded).post(
+        reverse("login"), {"username": email, "password": password}
+    )
+
+
+def test_behind_a_proxy_the_address_it_forwards_is_throttled_not_the_proxys(
+    settings: Any, owner: User, member: User
+) -> None:
+    settings.PROXY_CLIENT_IP_HEADER = "X-Forwarded-For"
+    for number in range(throttle.IP_LIMIT):
+        # The first address is the attacker's own claim; the proxy appended the real one.
+        through_proxy(f"guess{number}@firm-a.example", "wrong", forwarded=f"192.0.2.{number}, 203.0.113.9")
+
+    attacker = through_proxy("member@firm-a.example", PASSWORD, forwarded="192.0.2.200, 203.0.113.9")
+    colleague = through_proxy("member@firm-a.example", PASSWORD, forwarded="192.0.2.44")
+
+    assert not signed_in(attacker)
+    assert signed_in(colleague)
+
+
+def test_without_the_setting_a_forwarded_address_is_not_believed(settings: Any, owner: User) -> None:
+    settings.PROXY_CLIENT_IP_HEADER = ""
+    for number in range(throttle.IP_LIMIT):
+        through_proxy(f"guess{number}@firm-a.example", "wrong", forwarded=f"192.0.2.{number}")
+
+    refused = through_proxy("owner@firm-a.example", PASSWORD, forwarded="192.0.2.250")
+
+    assert not signed_in(refused)  # every attempt counted against the one address that connected
+    assert "Too many attempts" in refused.content.decode()
