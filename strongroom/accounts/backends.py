@@ -30,8 +30,12 @@ class AuditedEmailBackend(ModelBackend):
         # An unknown e-mail still costs one password hash (ModelBackend hashes a dummy): same timing.
         user = super().authenticate(request, username=email, password=password)
         if isinstance(user, User):
+            from strongroom.twofactor.policy import has_factor
+
             throttle.note_success(email)
-            record_now(user, "login.succeeded", user, subject=user.subject_id, ip=ip)
+            # With a second factor the sign-in succeeds only at the second step, which records it.
+            action = "login.password_accepted" if has_factor(user) else "login.succeeded"
+            record_now(user, action, user, subject=user.subject_id, ip=ip)
             return user
         throttle.note_failure(email, ip)
         known = User.objects.with_email(email).first()

@@ -73,4 +73,6 @@ def succeed(request: HttpRequest, user: User, method: str) -> str:
     pending = request.session.pop(PENDING)
     login(request, user, backend=pending["backend"] or None)
     record_now(user, "twofactor.succeeded", user, subject=user.subject_id, method=method)
+    record_now(user, "login.succeeded", user, subject=user.subject_id, ip=request.META.get("REMOTE_ADDR"),
+               second_factor=method)
     return str(pending["next"])

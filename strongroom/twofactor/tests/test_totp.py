@@ -63,6 +63,9 @@ def test_a_user_with_an_authenticator_signs_in_with_a_code(owner: User, workspac
     web = password_step(owner)
     assert signed_in_as(web) is None
     assert web.get("/").status_code == 302  # not signed in yet
+    # The log says the password was right, not that the person is in.
+    assert Event.objects.filter(action="login.password_accepted", target_id=str(owner.pk)).exists()
+    assert not Event.objects.filter(action="login.succeeded").exists()
     page = web.get("/two-factor/verify/")
     assert page.status_code == 200
 
@@ -70,6 +73,7 @@ def test_a_user_with_an_authenticator_signs_in_with_a_code(owner: User, workspac
     assert response.status_code == 302
     assert signed_in_as(web) == str(owner.pk)
     assert Event.objects.filter(action="twofactor.succeeded", target_id=str(owner.pk)).exists()
+    assert Event.objects.get(action="login.succeeded").extra["second_factor"] == "totp"
 
 
 def test_a_user_without_a_factor_signs_in_with_the_password_alone(owner: User) -> None:
