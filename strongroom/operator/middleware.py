@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from strongroom.operator.support import READ_ONLY_METHODS, grant_in_use, record_support_view
+from strongroom.operator.support import FILE_VIEWS, READ_ONLY_METHODS, grant_in_use, record_support_view
 
 
 class SupportAccessMiddleware:
@@ -32,9 +32,9 @@ class SupportAccessMiddleware:
         grant = grant_in_use(request.user, workspace_id)
         if grant is None:
             return None
-        if request.method not in READ_ONLY_METHODS:
-            return render(
-                request, "operator/read_only.html", {"workspace": grant.workspace, "grant": grant}, status=403
-            )
+        files_refused = match.view_name in FILE_VIEWS and not grant.files_allowed
+        if request.method not in READ_ONLY_METHODS or files_refused:
+            context = {"workspace": grant.workspace, "grant": grant, "files_refused": files_refused}
+            return render(request, "operator/read_only.html", context, status=403)
         record_support_view(grant, match.view_name, kwargs)
         return None

@@ -65,6 +65,8 @@ class SupportGrant(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     granted_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Pages only, unless the owner also lets the operator open the clients' files.
+    files_allowed = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
@@ -83,6 +85,7 @@ class SupportGrant(models.Model):
             "decided_by": "reference to the owner who decided",
             "decided_at": "time",
             "granted_hours": "duration approved",
+            "files_allowed": "whether the owner let the operator open files too",
             "expires_at": "time the access ends",
             "ended_at": "time it was revoked or found expired",
             "ended_by": "reference to the owner who revoked it",

@@ -64,7 +64,9 @@ def approve(request: HttpRequest, workspace_id: Any, grant_id: Any) -> HttpRespo
         request,
         workspace_id,
         grant_id,
-        lambda grant: do_approve_support(grant, request.user, hours),  # type: ignore[arg-type]
+        lambda grant: do_approve_support(
+            grant, request.user, hours, files_allowed=request.POST.get("files") == "on"  # type: ignore[arg-type]
+        ),
         _("Support access approved."),
     )
 

@@ -26,6 +26,8 @@ from strongroom.operator.operators import is_operator
 
 _EMAIL = re.compile(r"\S+@\S+")
 READ_ONLY_METHODS = ("GET", "HEAD")
+# The pages that hand out a client's documents: closed to support access the owner gave for pages only.
+FILE_VIEWS = frozenset({"staff:upload_file", "staff:request_zip"})
 
 
 # --- asking --------------------------------------------------------------------------------------
@@ -124,8 +126,11 @@ def _locked(grant: SupportGrant, *states: str) -> SupportGrant:
     return locked
 
 
-def do_approve_support(grant: SupportGrant, owner: User, hours: Any = None) -> SupportGrant:
-    """Approve for the hours asked, or fewer; the access starts now."""
+def do_approve_support(
+    grant: SupportGrant, owner: User, hours: Any = None, *, files_allowed: bool = False
+) -> SupportGrant:
+    """Approve for the hours asked, or fewer; the access starts now. Pages only, unless the owner
+    also lets the operator open the clients' files (`FILE_VIEWS`)."""
     _require_owner(grant.workspace_id, owner)
     with transaction.atomic():
         locked = _locked(grant, GrantState.PENDING)
@@ -135,8 +140,12 @@ def do_approve_support(grant: SupportGrant, owner: User, hours: Any = None) -> S
         now = timezone.now()
         locked.state, locked.decided_by, locked.decided_at = GrantState.APPROVED, owner, now
         locked.granted_hours, locked.expires_at = value, now + timedelta(hours=value)
-        locked.save(update_fields=["state", "decided_by", "decided_at", "granted_hours", "expires_at"])
-        record(owner, "support.approved", locked, operator=str(locked.operator_id), hours=value)
+        locked.files_allowed = files_allowed
+        locked.save(update_fields=[
+            "state", "decided_by", "decided_at", "granted_hours", "expires_at", "files_allowed"
+        ])
+        record(owner, "support.approved", locked, operator=str(locked.operator_id), hours=value,
+               files=files_allowed)
     return locked
 
 

@@ -34,5 +34,7 @@ def ask(
     return do_request_support(workspace, operator, reason=reason, hours=hours)
 
 
-def granted(workspace: Workspace, operator: User, owner: User, hours: Any = None) -> SupportGrant:
-    return do_approve_support(ask(workspace, operator), owner, hours)
+def granted(
+    workspace: Workspace, operator: User, owner: User, hours: Any = None, *, files_allowed: bool = False
+) -> SupportGrant:
+    return do_approve_support(ask(workspace, operator), owner, hours, files_allowed=files_allowed)

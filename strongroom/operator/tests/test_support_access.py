@@ -89,7 +89,7 @@ def test_request_is_mailed_to_the_owners_with_a_link_and_no_reason(
 def test_approved_operator_reads_the_workspace_as_an_admin_and_every_page_is_audited(
     workspace: Workspace, owner: User, seeded: Seeded, ops: User
 ) -> None:
-    grant = granted(workspace, ops, owner)
+    grant = granted(workspace, ops, owner, files_allowed=True)
     web = browser(ops)
 
     answers = [web.get(url).status_code for url in staff_pages(workspace, seeded)]
@@ -109,6 +109,40 @@ def test_approved_operator_reads_the_workspace_as_an_admin_and_every_page_is_aud
     assert list(visible_workspaces(ops)) == [workspace]
     dashboard = web.get(reverse("staff:dashboard", args=[workspace.pk])).content.decode()
     assert "Support access, read-only" in dashboard
+
+
+def test_unless_the_owner_allows_files_the_operator_sees_pages_but_opens_no_file(
+    workspace: Workspace, owner: User, seeded: Seeded, ops: User
+) -> None:
+    grant = granted(workspace, ops, owner)
+    web = browser(ops)
+
+    answers = [web.get(url) for url in staff_pages(workspace, seeded)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 403, 403]
+    assert "not open its clients' files" in answers[4].content.decode()
+    assert seeded.marker.encode() not in answers[4].content + answers[5].content
+    viewed = [e.extra["url"] for e in Event.objects.filter(action="support.viewed").order_by("id")]
+    assert viewed == ["staff:dashboard", "staff:clients", "staff:client", "staff:request"]
+    assert Event.objects.get(action="support.approved").extra["files"] is False
+    assert not grant.files_allowed
+
+
+def test_the_owner_chooses_files_on_the_approval_form(
+    workspace: Workspace, owner: User, seeded: Seeded, ops: User
+) -> None:
+    pages_only = ask(workspace, ops)
+    owner_web = browser(owner)
+    owner_web.post(reverse("support:approve", args=[workspace.pk, pages_only.pk]), {"hours": "2"})
+    do_revoke_support(SupportGrant.objects.get(pk=pages_only.pk), owner)
+    with_files = ask(workspace, ops)
+    approve = reverse("support:approve", args=[workspace.pk, with_files.pk])
+    owner_web.post(approve, {"hours": "2", "files": "on"})
+
+    assert SupportGrant.objects.get(pk=pages_only.pk).files_allowed is False
+    assert SupportGrant.objects.get(pk=with_files.pk).files_allowed is True
+    upload_url = staff_pages(workspace, seeded)[4]
+    assert browser(ops).get(upload_url).status_code == 200
 
 
 def test_query_strings_are_never_recorded(workspace: Workspace, owner: User, ops: User) -> None:
