@@ -216,10 +216,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 3600
 # Staff sessions end after this long without a request, and this long after signing in, whatever.
 STRONGROOM_SESSION_IDLE_MINUTES = env_int("STRONGROOM_SESSION_IDLE_MINUTES", 30)
 STRONGROOM_SESSION_MAX_HOURS = env_int("STRONGROOM_SESSION_MAX_HOURS", 12)
+# The cookie lasts as long as the longest session may (portal sessions too).
+SESSION_COOKIE_AGE = STRONGROOM_SESSION_MAX_HOURS * 3600
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 

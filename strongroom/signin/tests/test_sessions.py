@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -154,3 +155,11 @@ def test_the_session_and_csrf_cookies_are_out_of_scripts_reach_and_same_site(own
 
     assert session["httponly"] and session["samesite"] == "Lax"
     assert csrf["httponly"] and csrf["samesite"] == "Lax"
+
+
+def test_the_cookie_lives_as_long_as_the_longest_session_may(owner: User) -> None:
+    response = Client().post(reverse("login"), {"username": "owner@firm-a.example", "password": PASSWORD})
+
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == settings.STRONGROOM_SESSION_MAX_HOURS * 3600
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
