@@ -48,3 +48,12 @@ class ReauthForm(forms.Form):
         label=_("Your password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
+
+
+class ReauthWithCodeForm(ReauthForm):
+    """For a user with an authenticator app: the password and a code, as at sign-in."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"), max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

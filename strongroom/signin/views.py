@@ -19,8 +19,16 @@ from strongroom.accounts.models import User
 from strongroom.accounts.views import throttled_message
 from strongroom.audit.actions import record_now
 from strongroom.signin import passwords, reauth, sessions, throttle
-from strongroom.signin.forms import ChangePasswordForm, NewPasswordFields, ReauthForm, ResetRequestForm
+from strongroom.signin.forms import (
+    ChangePasswordForm,
+    NewPasswordFields,
+    ReauthForm,
+    ReauthWithCodeForm,
+    ResetRequestForm,
+)
 from strongroom.signin.models import StaffSession
+from strongroom.twofactor.actions import second_factor_ok
+from strongroom.twofactor.policy import has_authenticator_app
 
 
 def _user(request: HttpRequest) -> User:
@@ -134,23 +142,30 @@ def session_revoke_others(request: HttpRequest) -> HttpResponseBase:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauthenticate(request: HttpRequest) -> HttpResponse:
-    """Enter the password again before a sensitive action, then go back to it."""
+    """Enter the password again before a sensitive action, then go back to it; with an authenticator
+    app, a code from it too (or a recovery code). A passkey-only user gives the password."""
     user = _user(request)
     target = reauth.safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    form = ReauthForm(request.POST or None)
+    with_code = has_authenticator_app(user)
+    form = (ReauthWithCodeForm if with_code else ReauthForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ip = request.META.get("REMOTE_ADDR")
         refused = throttle.check(user.email, ip)
         if refused is not None:
             form.add_error(None, throttled_message(refused.minutes))
-        elif user.check_password(form.cleaned_data["password"]):
+        elif not user.check_password(form.cleaned_data["password"]):
+            throttle.note_failure(user.email, ip)
+            record_now(user, "login.reauth_failed", user, subject=user.subject_id)
+            form.add_error("password", _("That is not your password."))
+        # The code is tried only after the right password, so a wrong password spends no recovery code.
+        elif with_code and not second_factor_ok(user, form.cleaned_data["code"]):
+            throttle.note_failure(user.email, ip)
+            record_now(user, "login.reauth_failed", user, subject=user.subject_id, reason="second factor")
+            form.add_error("code", _("That code is not right, or was already used."))
+        else:
             throttle.note_success(user.email)
             record_now(user, "login.reauthenticated", user, subject=user.subject_id)
             reauth.mark_reauthenticated(request)
             return redirect(target)
-        else:
-            throttle.note_failure(user.email, ip)
-            record_now(user, "login.reauth_failed", user, subject=user.subject_id)
-            form.add_error("password", _("That is not your password."))
     return render(request, "signin/reauth.html", {"form": form, "next": target},
                   status=400 if form.errors else 200)

@@ -150,6 +150,12 @@ def use_recovery_code(user: User, code: str) -> bool:
     return bool(spent)
 
 
+def second_factor_ok(user: User, code: str) -> bool:
+    """A current authenticator code, else an unused recovery code (spent): for confirmations."""
+    code = code.strip().replace(" ", "")
+    return check_totp(user, code) or use_recovery_code(user, code)
+
+
 def delete_factors(user: User) -> None:
     """Every factor of a closing account; call inside the closing transaction."""
     TotpDevice.objects.filter(user=user).delete()

@@ -6,6 +6,10 @@ from strongroom.accounts.models import User, Workspace
 from strongroom.twofactor.models import Passkey, TotpDevice
 
 
+def has_authenticator_app(user: User) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
 def has_factor(user: User) -> bool:
     """A confirmed authenticator app or a passkey; recovery codes only stand in for them."""
     return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -15,6 +16,8 @@ from strongroom.accounts.models import Membership, Role, User, Workspace
 from strongroom.audit.models import Event
 from strongroom.collection.tests.factories import make_client, make_request
 from strongroom.signin.tests.helpers import set_reauthenticated, signed_in
+from strongroom.twofactor import actions
+from strongroom.twofactor.tests.helpers import next_code, with_totp, wrong_code
 
 pytestmark = pytest.mark.django_db
 REAUTH = reverse("signin:reauth")
@@ -128,3 +131,32 @@ def test_every_sensitive_action_asks_again(owner: User, workspace: Workspace, na
 
     assert asked.status_code == 302 and asked["Location"].startswith(REAUTH)
     assert Event.objects.count() == events
+
+
+def test_with_an_authenticator_app_the_confirmation_also_takes_a_code(
+    owner: User, workspace: Workspace
+) -> None:
+    secret = with_totp(owner)
+    codes = actions.do_regenerate_recovery_codes(owner)
+    request = make_request(workspace, owner, make_client(workspace, owner))
+    zip_url = reverse("staff:request_zip", args=[workspace.pk, request.pk])
+    browser = signed_in(owner)
+
+    def confirm(**fields: str) -> Any:
+        set_reauthenticated(browser, ago=timedelta(minutes=11))
+        return browser.post(reauth_url(zip_url), {"next": zip_url, **fields})
+
+    password_only = confirm(password=PASSWORD)
+    wrong_second = confirm(password=PASSWORD, code=wrong_code(secret))
+    wrong_password = confirm(password="not my password 12", code=codes[0])
+    with_app = confirm(password=PASSWORD, code=next_code(secret))
+    with_recovery = confirm(password=PASSWORD, code=codes[0])
+    recovery_again = confirm(password=PASSWORD, code=codes[0])
+
+    assert password_only.status_code == 400
+    assert wrong_second.status_code == 400 and "not right" in wrong_second.content.decode()
+    assert wrong_password.status_code == 400  # and the recovery code it carried is not spent:
+    assert with_app.status_code == 302 and with_app["Location"] == zip_url
+    assert with_recovery.status_code == 302
+    assert recovery_again.status_code == 400
+    assert Event.objects.filter(action="login.reauth_failed", extra__reason="second factor").count() == 2
