@@ -26,7 +26,7 @@ from strongroom.accounts.models import User
 from strongroom.audit.actions import record
 from strongroom.audit.actors import ANONYMOUS
 from strongroom.crypto.errors import CryptoError
-from strongroom.signin import sessions
+from strongroom.signin import notices, sessions
 from strongroom.signin.models import StaffSession
 from strongroom.signin.sessions import EndReason
 
@@ -77,6 +77,7 @@ def do_change_password(user: User, current: str, new: str, keep: StaffSession | 
         user.save(update_fields=["password"])
         ended = sessions.end_all(user, EndReason.PASSWORD, keep=keep)
         record(user, "password.changed", user, subject=user.subject_id, sessions_ended=ended)
+        notices.tell_user(user, "password_changed")
 
 
 # --- reset -------------------------------------------------------------------------------------------
@@ -153,4 +154,5 @@ def do_reset_password(user: User, token: str, new: str) -> None:
         locked.save(update_fields=["password"])
         ended = sessions.end_all(locked, EndReason.PASSWORD)
         record(locked, "password.reset", locked, subject=locked.subject_id, sessions_ended=ended)
+        notices.tell_user(locked, "password_reset")
     user.password = locked.password

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from strongroom.accounts.models import User
 from strongroom.audit.actions import record
+from strongroom.signin import notices
 from strongroom.twofactor import recovery, totp
 from strongroom.twofactor.models import Passkey, RecoveryCode, TotpDevice
 from strongroom.twofactor.passkeys import NewCredential
@@ -58,6 +59,7 @@ def do_confirm_totp(user: User, code: str) -> list[str]:
         device.confirmed_at, device.last_step = timezone.now(), step
         device.save(update_fields=["confirmed_at", "last_step"])
         record(user, "twofactor.enrolled", device, subject=user.subject_id, method="totp")
+        notices.tell_user(user, "totp_added")
         return _fresh_codes_if_none(user)
 
 
@@ -72,6 +74,7 @@ def do_add_passkey(user: User, nickname: str, credential: NewCredential) -> Pass
         )
         passkey.save(force_insert=True)
         record(user, "twofactor.enrolled", passkey, subject=user.subject_id, method="passkey")
+        notices.tell_user(user, "passkey_added")
     return passkey
 
 
@@ -99,6 +102,8 @@ def do_remove_totp(user: User) -> None:
         if device.confirmed_at is not None:
             _check_may_remove(user, Passkey.objects.filter(user=user).exists())
         record(user, "twofactor.removed", device, subject=user.subject_id, method="totp")
+        if device.confirmed_at is not None:
+            notices.tell_user(user, "totp_removed")
         device.delete()
         _after_removal(user)
 
@@ -112,6 +117,7 @@ def do_remove_passkey(user: User, passkey_id: Any) -> None:
         confirmed_app = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
         _check_may_remove(user, others or confirmed_app)
         record(user, "twofactor.removed", passkey, subject=user.subject_id, method="passkey")
+        notices.tell_user(user, "passkey_removed")
         passkey.delete()
         _after_removal(user)
 
@@ -123,6 +129,7 @@ def do_regenerate_recovery_codes(user: User) -> list[str]:
             raise ValidationError(_("Set up an authenticator app or a passkey first."))
         codes = _replace_codes(user)
         record(user, "twofactor.recovery_regenerated", user, subject=user.subject_id)
+        notices.tell_user(user, "recovery_codes_regenerated")
     return codes
 
 
