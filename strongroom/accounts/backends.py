@@ -32,10 +32,13 @@ class AuditedEmailBackend(ModelBackend):
         if isinstance(user, User):
             from strongroom.twofactor.policy import has_factor
 
-            throttle.note_success(email)
-            # With a second factor the sign-in succeeds only at the second step, which records it.
-            action = "login.password_accepted" if has_factor(user) else "login.succeeded"
-            record_now(user, action, user, subject=user.subject_id, ip=ip)
+            # With a second factor the sign-in succeeds only at the second step, which records it and
+            # clears the account's failures: wrong codes count against it too, whatever the logins.
+            if has_factor(user):
+                record_now(user, "login.password_accepted", user, subject=user.subject_id, ip=ip)
+            else:
+                throttle.note_success(email)
+                record_now(user, "login.succeeded", user, subject=user.subject_id, ip=ip)
             return user
         throttle.note_failure(email, ip)
         known = User.objects.with_email(email).first()

@@ -59,8 +59,12 @@ def cancel(request: HttpRequest) -> None:
 
 def failed(request: HttpRequest, user: User, method: str) -> bool:
     """Count a wrong answer (audited); True when it was the last one allowed and sign-in is cancelled."""
+    from strongroom.signin import throttle
+
     failures = _failures(user, request.session[PENDING]) + 1
     locked = failures >= MAX_FAILURES
+    # Also against the account's sign-in throttle, so that signing in again brings no fresh guesses.
+    throttle.note_failure(user.email, request.META.get("REMOTE_ADDR"))
     record_now(ANONYMOUS, "twofactor.failed", user, subject=user.subject_id, method=method,
                failures=failures, cancelled=locked)
     if locked:
@@ -71,7 +75,10 @@ def failed(request: HttpRequest, user: User, method: str) -> bool:
 def succeed(request: HttpRequest, user: User, method: str) -> str:
     """Sign the user in for real; returns where to go next."""
     pending = request.session.pop(PENDING)
+    from strongroom.signin import throttle
+
     login(request, user, backend=pending["backend"] or None)
+    throttle.note_success(user.email)
     record_now(user, "twofactor.succeeded", user, subject=user.subject_id, method=method)
     record_now(user, "login.succeeded", user, subject=user.subject_id, ip=request.META.get("REMOTE_ADDR"),
                second_factor=method)

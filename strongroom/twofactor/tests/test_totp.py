@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client as WebClient
 
+from conftest import PASSWORD
 from strongroom.accounts.models import User, Workspace
 from strongroom.audit.models import Event
 from strongroom.twofactor import signin, totp
@@ -119,6 +120,33 @@ def test_five_wrong_answers_cancel_the_sign_in(owner: User) -> None:
     assert late.status_code == 302 and late["Location"] == "/login/" and signed_in_as(web) is None
     assert Event.objects.filter(action="twofactor.failed").count() == 5
     assert Event.objects.filter(action="twofactor.failed", extra__cancelled=True).count() == 1
+
+
+def test_signing_in_again_brings_no_fresh_guesses_at_the_code(owner: User) -> None:
+    """Someone who has the password but not the phone: wrong codes count against the account's
+    sign-in throttle, which only a complete sign-in clears, so the delays grow across logins."""
+    secret = with_totp(owner)
+    web = password_step(owner)
+    for _ in range(5):
+        web.post("/two-factor/verify/", {"method": "totp", "code": wrong_code(secret)})
+
+    again = WebClient().post("/login/", {"username": owner.email, "password": PASSWORD})
+
+    assert again.status_code == 200 and "Too many attempts" in again.content.decode()
+    assert Event.objects.filter(action="login.throttled", target_id=str(owner.pk)).exists()
+
+
+def test_a_complete_sign_in_clears_the_wrong_codes(owner: User) -> None:
+    secret = with_totp(owner)
+    web = password_step(owner)
+    for _ in range(3):
+        web.post("/two-factor/verify/", {"method": "totp", "code": wrong_code(secret)})
+    assert web.post("/two-factor/verify/", {"method": "totp", "code": next_code(secret)}).status_code == 302
+
+    later = password_step(owner)  # five more wrong codes would be needed to lock the account
+    for _ in range(4):
+        later.post("/two-factor/verify/", {"method": "totp", "code": wrong_code(secret)})
+    assert WebClient().post("/login/", {"username": owner.email, "password": PASSWORD}).status_code == 302
 
 
 def test_the_second_step_expires_after_five_minutes(owner: User, monkeypatch: Any) -> None:
