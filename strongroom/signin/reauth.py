@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -70,8 +70,11 @@ def recent_login_required(
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if (guarded is None or request.method in guarded) and not is_recent(request, minutes):
-                query = urlencode({"next": return_to(request)})
-                return redirect(f"{reverse('signin:reauth')}?{query}")
+                target = f"{reverse('signin:reauth')}?{urlencode({'next': return_to(request)})}"
+                if "application/json" in request.headers.get("Accept", ""):
+                    # A page's script asked: it follows the address itself.
+                    return JsonResponse({"redirect": target}, status=403)
+                return redirect(target)
             return view(request, *args, **kwargs)
 
         return wrapped

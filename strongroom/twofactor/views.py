@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from strongroom.accounts.models import User
+from strongroom.signin.reauth import recent_login_required
 from strongroom.twofactor import actions, passkeys, signin, totp
 from strongroom.twofactor.models import Passkey, RecoveryCode, TotpDevice
 from strongroom.twofactor.policy import has_factor, required_for
@@ -55,6 +56,7 @@ def _codes_page(request: HttpRequest, codes: list[str]) -> HttpResponse:
 
 @never_cache
 @login_required
+@recent_login_required()
 @require_http_methods(["GET", "POST"])
 def totp_enrol(request: HttpRequest) -> HttpResponse:
     """GET: a QR code and the secret. POST: the first code, which turns the authenticator on."""
@@ -99,18 +101,21 @@ def _removal(request: HttpRequest, remove: Any, *args: Any) -> HttpResponse:
 
 @require_POST
 @login_required
+@recent_login_required()
 def totp_remove(request: HttpRequest) -> HttpResponse:
     return _removal(request, actions.do_remove_totp)
 
 
 @require_POST
 @login_required
+@recent_login_required()
 def passkey_remove(request: HttpRequest, passkey_id: Any) -> HttpResponse:
     return _removal(request, actions.do_remove_passkey, passkey_id)
 
 
 @require_POST
 @login_required
+@recent_login_required()
 def recovery_regenerate(request: HttpRequest) -> HttpResponse:
     try:
         codes = actions.do_regenerate_recovery_codes(_user(request))
@@ -134,12 +139,14 @@ def _options(payload: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@recent_login_required()
 def passkey_register_options(request: HttpRequest) -> HttpResponse:
     return _options(passkeys.registration_options(request.session, _user(request)))
 
 
 @require_POST
 @login_required
+@recent_login_required()
 def passkey_register(request: HttpRequest) -> JsonResponse:
     """The browser's answer to navigator.credentials.create(), as JSON: {nickname, credential}."""
     body = _json_body(request)

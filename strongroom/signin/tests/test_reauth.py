@@ -17,6 +17,7 @@ from strongroom.audit.models import Event
 from strongroom.collection.tests.factories import make_client, make_request
 from strongroom.signin.tests.helpers import set_reauthenticated, signed_in
 from strongroom.twofactor import actions
+from strongroom.twofactor.models import TotpDevice
 from strongroom.twofactor.tests.helpers import next_code, with_totp, wrong_code
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,33 @@ def test_every_sensitive_action_asks_again(owner: User, workspace: Workspace, na
 
     assert asked.status_code == 302 and asked["Location"].startswith(REAUTH)
     assert Event.objects.count() == events
+
+
+@pytest.mark.parametrize(("name", "method"), [
+    ("twofactor:totp_enrol", "get"), ("twofactor:totp_remove", "post"),
+    ("twofactor:recovery_regenerate", "post"), ("twofactor:passkey_remove", "post"),
+])
+def test_changing_how_one_signs_in_asks_again(owner: User, name: str, method: str) -> None:
+    """A borrowed open session must not be enough to add or remove a second factor."""
+    secret = with_totp(owner)
+    url = reverse(name, args=[uuid.uuid4()] if name == "twofactor:passkey_remove" else [])
+    browser = signed_in(owner)
+    set_reauthenticated(browser, ago=timedelta(minutes=11))
+
+    asked = getattr(browser, method)(url)
+
+    assert asked.status_code == 302 and asked["Location"].startswith(REAUTH)
+    assert TotpDevice.objects.get(user=owner).confirmed_at is not None
+    assert actions.check_totp(owner, next_code(secret))  # the app still works, untouched
+
+
+def test_a_page_script_is_told_where_to_confirm(owner: User) -> None:
+    browser = signed_in(owner)
+    set_reauthenticated(browser, ago=timedelta(minutes=11))
+
+    asked = browser.post(reverse("twofactor:passkey_register_options"), HTTP_ACCEPT="application/json")
+
+    assert asked.status_code == 403 and asked.json()["redirect"].startswith(REAUTH)
 
 
 def test_with_an_authenticator_app_the_confirmation_also_takes_a_code(
