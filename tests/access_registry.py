@@ -143,6 +143,8 @@ ACCESS: Final[dict[str, Access]] = {
     "signin:session_revoke": action("signed-in"),
     "signin:session_revoke_others": action("signed-in"),
     "signin:reauth": page("signed-in"),
+    "signin:reauth_passkey_options": action("signed-in"),
+    "signin:reauth_passkey": action("signed-in"),
     # the operator's console and the support access owners grant
     "operator:console": page("operator"),
     "operator:workspace": page("operator"),

@@ -51,9 +51,15 @@ class ReauthForm(forms.Form):
 
 
 class ReauthWithCodeForm(ReauthForm):
-    """For a user with an authenticator app: the password and a code, as at sign-in."""
+    """For a user with a second factor: the password and a code, as at sign-in (or their passkey)."""
 
     code = forms.CharField(
         label=_("Code from your authenticator app, or a recovery code"), max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+    def __init__(self, *args: Any, app: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not app:
+            self.fields["code"].label = _("One of your recovery codes")
+            self.fields["code"].widget.attrs = {"autocomplete": "off"}

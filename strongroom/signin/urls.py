@@ -18,4 +18,6 @@ urlpatterns = [
     path("account/sessions/<uuid:session_id>/revoke/", views.session_revoke, name="session_revoke"),
     path("account/sessions/revoke-others/", views.session_revoke_others, name="session_revoke_others"),
     path("account/confirm/", views.reauthenticate, name="reauth"),
+    path("account/confirm/passkey/options/", views.reauth_passkey_options, name="reauth_passkey_options"),
+    path("account/confirm/passkey/", views.reauth_passkey, name="reauth_passkey"),
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -27,8 +28,10 @@ from strongroom.signin.forms import (
     ResetRequestForm,
 )
 from strongroom.signin.models import StaffSession
-from strongroom.twofactor.actions import second_factor_ok
-from strongroom.twofactor.policy import has_authenticator_app
+from strongroom.twofactor import passkeys
+from strongroom.twofactor.actions import do_use_passkey, second_factor_ok
+from strongroom.twofactor.models import Passkey
+from strongroom.twofactor.policy import has_authenticator_app, has_factor
 
 
 def _user(request: HttpRequest) -> User:
@@ -142,12 +145,14 @@ def session_revoke_others(request: HttpRequest) -> HttpResponseBase:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauthenticate(request: HttpRequest) -> HttpResponse:
-    """Enter the password again before a sensitive action, then go back to it; with an authenticator
-    app, a code from it too (or a recovery code). A passkey-only user gives the password."""
+    """Confirm it is you before a sensitive action, then go back to it: a passkey on its own, or the
+    password with, for a user who has a second factor, an authenticator code or a recovery code."""
     user = _user(request)
     target = reauth.safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    with_code = has_authenticator_app(user)
-    form = (ReauthWithCodeForm if with_code else ReauthForm)(request.POST or None)
+    with_code = has_factor(user)
+    form = ReauthWithCodeForm(request.POST or None, app=has_authenticator_app(user)) if with_code else (
+        ReauthForm(request.POST or None)
+    )
     if request.method == "POST" and form.is_valid():
         ip = request.META.get("REMOTE_ADDR")
         refused = throttle.check(user.email, ip)
@@ -167,5 +172,39 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
             record_now(user, "login.reauthenticated", user, subject=user.subject_id)
             reauth.mark_reauthenticated(request)
             return redirect(target)
-    return render(request, "signin/reauth.html", {"form": form, "next": target},
-                  status=400 if form.errors else 200)
+    context = {"form": form, "next": target, "has_passkey": Passkey.objects.filter(user=user).exists()}
+    return render(request, "signin/reauth.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def reauth_passkey_options(request: HttpRequest) -> HttpResponse:
+    """A passkey confirms it is the user on its own: it is something they hold, unlocked by them."""
+    payload = passkeys.authentication_options(request.session, _user(request))
+    return HttpResponse(payload, content_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@require_POST
+@login_required
+def reauth_passkey(request: HttpRequest) -> JsonResponse:
+    user = _user(request)
+    ip = request.META.get("REMOTE_ADDR")
+    refused = throttle.check(user.email, ip)
+    if refused is not None:
+        return JsonResponse({"error": throttled_message(refused.minutes)}, status=429)
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    credential = body.get("credential") if isinstance(body, dict) else None
+    try:
+        passkey = passkeys.verify_authentication(request.session, user, credential)
+    except passkeys.CeremonyFailed as exc:
+        throttle.note_failure(user.email, ip)
+        record_now(user, "login.reauth_failed", user, subject=user.subject_id, reason="passkey")
+        return JsonResponse({"error": str(exc)}, status=400)
+    do_use_passkey(passkey)
+    throttle.note_success(user.email)
+    record_now(user, "login.reauthenticated", user, subject=user.subject_id, method="passkey")
+    reauth.mark_reauthenticated(request)
+    return JsonResponse({"redirect": reauth.safe_next(request, request.GET.get("next"))})

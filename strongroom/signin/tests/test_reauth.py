@@ -18,7 +18,8 @@ from strongroom.collection.tests.factories import make_client, make_request
 from strongroom.signin.tests.helpers import set_reauthenticated, signed_in
 from strongroom.twofactor import actions
 from strongroom.twofactor.models import TotpDevice
-from strongroom.twofactor.tests.helpers import next_code, with_totp, wrong_code
+from strongroom.twofactor.tests.helpers import SoftAuthenticator, next_code, with_totp, wrong_code
+from strongroom.twofactor.tests.test_passkeys import post_json, register
 
 pytestmark = pytest.mark.django_db
 REAUTH = reverse("signin:reauth")
@@ -188,3 +189,37 @@ def test_with_an_authenticator_app_the_confirmation_also_takes_a_code(
     assert with_recovery.status_code == 302
     assert recovery_again.status_code == 400
     assert Event.objects.filter(action="login.reauth_failed", extra__reason="second factor").count() == 2
+
+
+def test_a_passkey_alone_confirms_and_a_passkey_only_user_needs_a_recovery_code_with_the_password(
+    settings: Any, owner: User, workspace: Workspace
+) -> None:
+    settings.BASE_URL = "http://127.0.0.1:8000"
+    key = SoftAuthenticator()
+    browser = signed_in(owner)
+    assert register(browser, key).status_code == 200
+    codes = actions.do_regenerate_recovery_codes(owner)
+    request = make_request(workspace, owner, make_client(workspace, owner))
+    zip_url = reverse("staff:request_zip", args=[workspace.pk, request.pk])
+    set_reauthenticated(browser, ago=timedelta(minutes=11))
+
+    page = browser.get(reauth_url(zip_url)).content.decode()
+    password_only = browser.post(reauth_url(zip_url), {"password": PASSWORD, "next": zip_url})
+    options = post_json(browser, reverse("signin:reauth_passkey_options")).json()
+    stranger = post_json(browser, f"{reverse('signin:reauth_passkey')}?next={zip_url}",
+                         {"credential": SoftAuthenticator().get(options, owner.pk.bytes)})
+    options = post_json(browser, reverse("signin:reauth_passkey_options")).json()
+    confirmed = post_json(browser, f"{reverse('signin:reauth_passkey')}?next={zip_url}",
+                          {"credential": key.get(options, owner.pk.bytes)})
+
+    assert "Use my passkey" in page and "One of your recovery codes" in page
+    assert password_only.status_code == 400  # a recovery code is needed with it
+    assert stranger.status_code == 400 and "not registered" in stranger.json()["error"]
+    assert confirmed.status_code == 200 and confirmed.json() == {"redirect": zip_url}
+    assert browser.get(zip_url).status_code == 200
+    assert Event.objects.filter(action="login.reauthenticated", extra__method="passkey").count() == 1
+    assert Event.objects.filter(action="login.reauth_failed", extra__reason="passkey").count() == 1
+
+    set_reauthenticated(browser, ago=timedelta(minutes=11))
+    with_code = browser.post(reauth_url(zip_url), {"password": PASSWORD, "code": codes[0], "next": zip_url})
+    assert with_code.status_code == 302 and with_code["Location"] == zip_url
