@@ -81,7 +81,7 @@ class ProjectPages:
                 self.wfile.write(body if found else b"{}")
 
             def log_message(self, *args: Any) -> None:
-                pass
+                """Quiet: the tests read the audit's output, not this server's log."""
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
